@@ -1,0 +1,3 @@
+"""The SwarmPlayer service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,27 @@
+"""The HTTP API (JSON, versioned under /api/v1) and the stream endpoint, as a Flask app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..config import Config
+from ..engine.engine import Engine
+from . import errors, info, stream, torrents
+
+MAX_UPLOAD_BYTES = 10 << 20
+
+
+def create_app(engine: Engine, config: Config, test_config: dict[str, Any] | None = None) -> Flask:
+    """The service's WSGI app; the engine is shared, the app holds no other state."""
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["swarmplayer"] = {"engine": engine, "config": config}
+    errors.register(app)
+    app.register_blueprint(info.bp)
+    app.register_blueprint(torrents.bp)
+    app.register_blueprint(stream.bp)
+    return app

@@ -1,0 +1,170 @@
+"""Service settings: defaults < a TOML file < SWARMPLAYER_* environment < command-line flags.
+
+Every value is checked when it is loaded, so a typo in a config file is a clear message at start,
+not a crash in the middle of a stream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+ENV_PREFIX = "SWARMPLAYER_"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, with the setting's name and why."""
+
+
+def _default_data_dir() -> str:
+    # XDG on Linux boxes; platformdirs is the well-kept way to get it everywhere else.
+    from platformdirs import user_data_dir
+
+    return user_data_dir("swarmplayer", appauthor=False)
+
+
+def _range(low: float, high: float | None = None) -> dict[str, Any]:
+    return {"min": low, "max": high}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the service can be told; frozen so components can share one safely."""
+
+    data_dir: str = field(default_factory=_default_data_dir)
+    http_host: str = "0.0.0.0"
+    http_port: int = field(default=8642, metadata=_range(0, 65535))
+    http_threads: int = field(default=16, metadata=_range(4, 256))
+    # BitTorrent side.
+    listen_interfaces: str = "0.0.0.0:6881,[::]:6881"
+    enable_dht: bool = True
+    enable_lsd: bool = True
+    enable_upnp: bool = True
+    enable_natpmp: bool = True
+    # Treat loopback/LAN peers like internet peers, so rate limits apply to them (tests, bench).
+    local_peers_rate_limited: bool = False
+    download_rate_limit: int = field(default=0, metadata=_range(0))  # bytes/s, 0 = unlimited
+    upload_rate_limit: int = field(default=0, metadata=_range(0))
+    connections_limit: int = field(default=200, metadata=_range(2, 10000))
+    # Streaming.
+    window_seconds: float = field(default=30.0, metadata=_range(2, 600))
+    header_bytes: int = field(default=1 << 20, metadata=_range(0))
+    default_bitrate: int = field(default=1_000_000, metadata=_range(1000))  # bytes/s
+    read_timeout: float = field(default=60.0, metadata=_range(1, 3600))
+    # Spare a small board: once this many seconds are buffered ahead, cap the download rate.
+    buffer_cap_seconds: float = field(default=0.0, metadata=_range(0, 3600))
+    buffer_cap_rate: int = field(default=0, metadata=_range(0))  # bytes/s while capped
+    resume_save_interval: float = field(default=30.0, metadata=_range(1, 3600))
+
+    @property
+    def cache_dir(self) -> Path:
+        return Path(self.data_dir) / "cache"
+
+    @property
+    def resume_dir(self) -> Path:
+        return Path(self.data_dir) / "resume"
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.data_dir) / "state.sqlite3"
+
+    @classmethod
+    def for_tests(cls, data_dir: str | os.PathLike[str], **overrides: Any) -> Config:
+        """Loopback only, every discovery off, ephemeral ports: nothing leaves the machine."""
+        base: dict[str, Any] = dict(
+            data_dir=str(data_dir),
+            http_host="127.0.0.1",
+            http_port=0,
+            listen_interfaces="127.0.0.1:0",
+            enable_dht=False,
+            enable_lsd=False,
+            enable_upnp=False,
+            enable_natpmp=False,
+            read_timeout=20.0,
+        )
+        base.update(overrides)
+        return cls.from_mapping(base, source="test overrides")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, source: str,
+                     base: Config | None = None) -> Config:
+        """A Config with `values` (names as in the dataclass) validated on top of `base`."""
+        known = {f.name: f for f in fields(cls)}
+        changes: dict[str, Any] = {}
+        for name, raw in values.items():
+            f = known.get(name)
+            if f is None:
+                raise ConfigError(f"{source}: unknown setting {name!r}")
+            changes[name] = _coerce(f, raw, source)
+        return dataclasses.replace(base, **changes) if base else cls(**changes)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        flags: Mapping[str, Any] | None = None,
+    ) -> Config:
+        """Defaults < TOML file < SWARMPLAYER_* environment < command-line flags."""
+        config = cls()
+        if path is not None:
+            config = cls.from_mapping(_read_toml(Path(path)), source=str(path), base=config)
+        env = os.environ if env is None else env
+        from_env = {
+            k[len(ENV_PREFIX):].lower(): v
+            for k, v in env.items()
+            if k.startswith(ENV_PREFIX) and k != ENV_PREFIX + "CONFIG"
+        }
+        config = cls.from_mapping(from_env, source="environment", base=config)
+        given = {k: v for k, v in (flags or {}).items() if v is not None}
+        return cls.from_mapping(given, source="command line", base=config)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    # Accept both a flat file and one with a [service] table.
+    return data.get("service", data) if isinstance(data.get("service"), dict) else data
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(f: dataclasses.Field[Any], raw: Any, source: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    where = f"{source}: {f.name}"
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ConfigError(f"{where} must be true or false, not {raw!r}")
+    if kind in ("int", "float"):
+        if isinstance(raw, bool):
+            raise ConfigError(f"{where} must be a number, not {raw!r}")
+        try:
+            value = int(raw) if kind == "int" else float(raw)
+        except (TypeError, ValueError):
+            wanted = "a whole number" if kind == "int" else "a number"
+            raise ConfigError(f"{where} must be {wanted}, not {raw!r}") from None
+        low, high = f.metadata.get("min"), f.metadata.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            bound = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise ConfigError(f"{where} must be {bound}, not {value}")
+        return value
+    if not isinstance(raw, (str, os.PathLike)) or not str(raw).strip():
+        raise ConfigError(f"{where} must be a non-empty text, not {raw!r}")
+    return str(raw)

@@ -1,0 +1,63 @@
+"""Peers for a local swarm on 127.0.0.1, run with the project's own libtorrent settings.
+
+Used by the demo, the integration tests and the benchmark: an origin seeder (rate-limited, as a
+publisher's upload is) and any number of extra peers.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..config import Config
+from ..engine import lt
+from ..engine.settings import settings_pack
+
+
+class Peer:
+    """One libtorrent session on 127.0.0.1 holding one torrent (seeding when it has the data)."""
+
+    def __init__(self, torrent: bytes, save_path: Path, *, upload_rate: int = 0,
+                 download_rate: int = 0, seed: bool = True) -> None:
+        config = Config.for_tests(save_path, upload_rate_limit=upload_rate,
+                                  download_rate_limit=download_rate,
+                                  local_peers_rate_limited=True)
+        self.session = lt.new_session(settings_pack(config))
+        lt.rate_limit_local_peers(self.session)
+        params = lt.AddTorrentParams()
+        params.ti = lt.torrent_info(torrent)
+        params.save_path = str(save_path)
+        params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
+        if seed:
+            # We made the data ourselves: skip hashing it all again at start.
+            params.flags |= lt.FLAG_SEED_MODE
+        self.handle = self.session.add_torrent(params)
+
+    @property
+    def port(self) -> int:
+        return self.session.listen_port()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def uploaded(self) -> int:
+        return self.handle.status().all_time_upload
+
+    def connect(self, other: Peer) -> None:
+        self.handle.connect_peer(("127.0.0.1", other.port))
+
+    def wait_seeding(self, timeout: float = 30.0) -> None:
+        """Wait (on libtorrent's alerts, with a deadline) until this peer has every piece."""
+        end = time.monotonic() + timeout
+        while not self.handle.status().is_seeding:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("peer did not become a seed in time")
+            lt.wait_for_alert(self.session, int(min(left, 0.5) * 1000))
+            self.session.pop_alerts()
+
+    def close(self) -> None:
+        self.session.pause()
+        del self.handle
+        del self.session

@@ -1,0 +1,480 @@
+"""The engine: owns the libtorrent session; a thread-safe facade for the API, CLI and demo."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..errors import BadInput, NotFound, ServiceError, Unavailable, Unsupported
+from ..periodic import Periodic
+from ..store import Store
+from . import lt, media, tstream
+from .alerts import AlertLoop
+from .pieces import BACKGROUND_PRIORITY, FileSpan
+from .resume import ResumeStore
+from .settings import settings_pack
+from .stream import FileStream, PieceCache, StreamFile, StreamScheduler
+
+log = logging.getLogger(__name__)
+
+PIECE_CACHE_BYTES = 4 << 20
+# Small files beside a video (subtitles, .nfo) come along; other videos of a pack wait their turn.
+SIDECAR_MAX_BYTES = 20 << 20
+SHUTDOWN_TIMEOUT = 15.0
+
+
+class StreamClosed(ServiceError):
+    """The torrent went away (removed) while a reader waited on it."""
+
+    status = 410
+    code = "gone"
+
+
+class ReadFailed(ServiceError):
+    status = 500
+    code = "read_failed"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    index: int
+    path: str
+    size: int
+    is_video: bool
+
+
+@dataclass
+class _Torrent:
+    info_hash: str
+    handle: Any
+    source: str
+    scheduler: StreamScheduler
+    meta: dict[Any, Any] | None = None  # the bdecoded .torrent/.tstream, when added from one
+    bitrate: float | None = None  # from the .tstream or the store
+    files: dict[int, StreamFile] = field(default_factory=dict)
+    error: str | None = None
+    last_resume_save: float = 0.0
+    capped: bool = False
+
+
+class Engine:
+    """Adds, lists, removes and streams torrents. Every public method is thread-safe."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.resume = ResumeStore(config.resume_dir)
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._marker = Path(config.data_dir) / "running"
+        self._cond = threading.Condition(threading.RLock())
+        self._torrents: dict[str, _Torrent] = {}
+        self._pieces = PieceCache(PIECE_CACHE_BYTES)
+        self._requested: set[tuple[str, int]] = set()
+        self._read_errors: dict[tuple[str, int], str] = {}
+        self._saving: set[str] = set()
+        self.session = lt.new_session(settings_pack(config))
+        if config.local_peers_rate_limited:
+            lt.rate_limit_local_peers(self.session)
+        self.alerts = AlertLoop(self.session)
+        self._register_handlers()
+        self._upkeep = Periodic("engine", 1.0, self.tick)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Bring back every torrent from its resume file, then start the alert and upkeep threads.
+
+        After an unclean stop (kill -9, power cut) the resume files can be older than the data:
+        unfinished torrents are re-checked so pieces verified since are found, not downloaded again.
+        """
+        unclean = self._marker.exists()
+        self._marker.write_text(str(os.getpid()))
+        for info_hash, data in self.resume.load_all():
+            try:
+                params = lt.read_resume(data)
+            except lt.TorrentError as exc:
+                log.error("ignoring resume file of %s: %s", info_hash, exc)
+                self.resume.path(info_hash).rename(self.resume.path(info_hash).with_suffix(".bad"))
+                continue
+            row = self.store.torrent(info_hash)
+            t = self._add_params(params, source=row.source if row else "resume",
+                                 bitrate=row.bitrate if row else None)
+            if unclean and params.ti is not None and not t.handle.status().is_seeding:
+                t.handle.force_recheck()
+        self.alerts.start()
+        self._upkeep.start()
+
+    def stop(self) -> None:
+        """Save every torrent's resume data, then close; a clean stop leaves no marker."""
+        self._upkeep.stop()
+        self.session.pause()
+        with self._cond:
+            for t in self._torrents.values():
+                self._saving.add(t.info_hash)
+                t.handle.save_resume_data(lt.SAVE_INFO_DICT)
+            end = time.monotonic() + SHUTDOWN_TIMEOUT
+            while self._saving and time.monotonic() < end:
+                self._cond.wait(end - time.monotonic())
+            if self._saving:
+                log.warning("resume data not saved in time for %s", sorted(self._saving))
+            self._torrents.clear()
+            self._cond.notify_all()
+        self.alerts.stop()
+        self._marker.unlink(missing_ok=True)
+
+    # ---- adding ----------------------------------------------------------------------------
+    def add_magnet(self, uri: str) -> tuple[str, bool]:
+        """Add a magnet link; returns (info-hash, created). Metadata arrives from peers later."""
+        try:
+            params = lt.parse_magnet(uri.strip())
+        except lt.TorrentError as exc:
+            raise BadInput(str(exc), code="invalid_magnet") from None
+        return self._add_new(params, source=uri.strip())
+
+    def add_torrent_data(self, data: bytes, source: str) -> tuple[str, bool]:
+        """Add a .torrent or .tstream from its bytes; returns (info-hash, created)."""
+        try:
+            meta = lt.bdecode(data)
+        except lt.TorrentError as exc:
+            raise BadInput(f"not a torrent file: {exc}", code="invalid_torrent") from None
+        if isinstance(meta, dict) and tstream.is_live(meta):
+            raise Unsupported("live streams are not supported yet", code="live_unsupported")
+        try:
+            ti = lt.torrent_info(data)
+        except lt.TorrentError as exc:
+            raise BadInput(f"invalid torrent file: {exc}", code="invalid_torrent") from None
+        params = lt.AddTorrentParams()
+        params.ti = ti
+        return self._add_new(params, source=source, meta=meta)
+
+    def _add_new(self, params: Any, source: str,
+                 meta: dict[Any, Any] | None = None) -> tuple[str, bool]:
+        info_hash = lt.hash_hex(params.ti.info_hashes() if params.ti else params.info_hashes)
+        with self._cond:
+            if info_hash in self._torrents:
+                return info_hash, False
+            t = self._add_params(params, source=source, meta=meta)
+            name = t.handle.status().name or info_hash
+            self.store.add_torrent(info_hash, name, source, t.bitrate)
+            # A resume file from the first moment: a crash before the first save still
+            # remembers the torrent (with its metadata, when we have it).
+            self.resume.save(info_hash, lt.write_resume(params))
+        return info_hash, True
+
+    def _add_params(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
+                    bitrate: float | None = None) -> _Torrent:
+        hashes = params.ti.info_hashes() if params.ti else params.info_hashes
+        info_hash = lt.hash_hex(hashes)
+        params.save_path = str(self.config.cache_dir / info_hash)
+        # We schedule by deadlines ourselves: libtorrent's queueing must never pause a stream.
+        params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
+        handle = self.session.add_torrent(params)
+        scheduler = StreamScheduler(handle, self.config.window_seconds, self.config.header_bytes)
+        t = _Torrent(info_hash, handle, source, scheduler, meta=meta, bitrate=bitrate)
+        if bitrate is None and meta is not None and params.ti is not None:
+            # Only a single-video .tstream's playtime tells a bitrate for the whole torrent.
+            t.bitrate = tstream.bitrate(meta, None, params.ti.total_size())
+        with self._cond:
+            self._torrents[info_hash] = t
+            if params.ti is not None:
+                self._init_files(t)
+        return t
+
+    def _init_files(self, t: _Torrent) -> None:
+        """Once metadata is known: which files download in the background, which wait."""
+        ti = t.handle.torrent_file()
+        entries = lt.file_entries(ti)
+        default = self._default_file(entries)
+        for index, path, size, _offset in entries:
+            keep = index == default or (size <= SIDECAR_MAX_BYTES and not media.is_video(path))
+            if len(entries) > 1:
+                t.handle.file_priority(index, BACKGROUND_PRIORITY if keep else 0)
+
+    @staticmethod
+    def _default_file(entries: list[tuple[int, str, int, int]]) -> int:
+        videos = [e for e in entries if media.is_video(e[1])] or entries
+        return max(videos, key=lambda e: e[2])[0]
+
+    def connect_peers(self, info_hash: str, peers: list[str]) -> None:
+        """Connect to known peers ("host:port"), e.g. a local swarm with no tracker or DHT."""
+        addresses = [_peer_address(p) for p in peers]
+        with self._cond:
+            t = self._get(info_hash)
+            for address in addresses:
+                t.handle.connect_peer(address)
+
+    # ---- queries ---------------------------------------------------------------------------
+    def _get(self, info_hash: str) -> _Torrent:
+        t = self._torrents.get(info_hash.lower())
+        if t is None:
+            raise NotFound(f"no torrent with info-hash {info_hash}")
+        return t
+
+    def info_hashes(self) -> list[str]:
+        with self._cond:
+            return list(self._torrents)
+
+    def files(self, info_hash: str) -> list[FileInfo]:
+        with self._cond:
+            ti = self._get(info_hash).handle.torrent_file()
+        if ti is None:
+            return []
+        return [FileInfo(i, path, size, media.is_video(path))
+                for i, path, size, _ in lt.file_entries(ti)]
+
+    def default_file(self, info_hash: str) -> int:
+        with self._cond:
+            ti = self._get(info_hash).handle.torrent_file()
+        if ti is None:
+            raise Unavailable("the torrent's metadata has not arrived yet")
+        return self._default_file(lt.file_entries(ti))
+
+    def status(self, info_hash: str) -> dict[str, Any]:
+        """A JSON-ready summary: state, progress, rates, peers, buffer health."""
+        with self._cond:
+            t = self._get(info_hash)
+            s = t.handle.status()
+            buffered = t.scheduler.buffered_seconds()
+            lead = t.scheduler.lead()
+        return {
+            "info_hash": t.info_hash,
+            "name": s.name or t.info_hash,
+            "source": t.source,
+            "state": _state_name(s),
+            "has_metadata": s.has_metadata,
+            "progress": round(s.progress, 4),
+            "total_wanted": s.total_wanted,
+            "total_done": s.total_wanted_done,
+            "download_rate": s.download_payload_rate,
+            "upload_rate": s.upload_payload_rate,
+            "total_downloaded": s.all_time_download,
+            "total_uploaded": s.all_time_upload,
+            "peers": s.num_peers,
+            "seeds": s.num_seeds,
+            "pieces_done": s.num_pieces,
+            "error": t.error or (str(s.errc.message()) if s.errc.value() else None),
+            "stream": None if lead is None else {
+                "file_index": lead.file.index,
+                "position": lead.position,
+                "bitrate": round(lead.file.bitrate),
+                "buffered_seconds": round(buffered or 0.0, 1),
+                "readers": len(t.scheduler.readers),
+            },
+        }
+
+    def statuses(self) -> list[dict[str, Any]]:
+        return [self.status(ih) for ih in self.info_hashes()]
+
+    # ---- removing --------------------------------------------------------------------------
+    def remove(self, info_hash: str, delete_files: bool = True) -> None:
+        """Forget a torrent: its resume file and state always, its data unless told to keep it."""
+        with self._cond:
+            t = self._get(info_hash)
+            del self._torrents[t.info_hash]
+            self.session.remove_torrent(t.handle, lt.DELETE_FILES if delete_files else 0)
+            self._pieces.drop(t.info_hash)
+            self.resume.remove(t.info_hash)
+            self.store.remove_torrent(t.info_hash)
+            self._saving.discard(t.info_hash)
+            self._cond.notify_all()  # waiting readers see it gone
+        if delete_files:
+            # libtorrent deletes the files it knows; the per-torrent folder itself goes too.
+            shutil.rmtree(self.config.cache_dir / t.info_hash, ignore_errors=True)
+
+    # ---- streaming -------------------------------------------------------------------------
+    def open_stream(self, info_hash: str, file_index: int | None = None,
+                    timeout: float | None = None) -> FileStream:
+        """A stream of one file (default: the largest video), waiting for metadata if needed."""
+        timeout = self.config.read_timeout if timeout is None else timeout
+        end = time.monotonic() + timeout
+        with self._cond:
+            t = self._get(info_hash)
+            while t.handle.torrent_file() is None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise Unavailable("the torrent's metadata did not arrive in time")
+                self._cond.wait(left)
+                t = self._get(info_hash)
+            if file_index is None:
+                file_index = self._default_file(lt.file_entries(t.handle.torrent_file()))
+            file = self._stream_file(t, file_index)
+        self.store.update_torrent(t.info_hash, last_played_at=time.time())
+        return FileStream(t.scheduler, file, lambda p, to, c: self._piece(t, p, to, c),
+                          self.config.read_timeout)
+
+    def _stream_file(self, t: _Torrent, index: int) -> StreamFile:
+        file = t.files.get(index)
+        if file is not None:
+            return file
+        ti = t.handle.torrent_file()
+        entry = next((e for e in lt.file_entries(ti) if e[0] == index), None)
+        if entry is None:
+            raise NotFound(f"torrent {t.info_hash} has no file {index}")
+        _, path, size, offset = entry
+        bitrate = tstream.bitrate(t.meta, index, size) if t.meta else None
+        if bitrate is None and len(lt.file_entries(ti)) == 1:
+            bitrate = t.bitrate
+        file = StreamFile(index, path, FileSpan(offset, size, ti.piece_length()),
+                          bitrate or float(self.config.default_bitrate),
+                          bitrate_known=bitrate is not None)
+        t.files[index] = file
+        return file
+
+    def _piece(self, t: _Torrent, piece: int, timeout: float,
+               cancelled: Callable[[], bool]) -> bytes:
+        """A verified piece's bytes, read through libtorrent (never straight from disk: a piece
+        can pass its hash check while its blocks still sit in the write buffer)."""
+        key = (t.info_hash, piece)
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if self._torrents.get(t.info_hash) is not t:
+                    raise StreamClosed("the torrent was removed")
+                data = self._pieces.get(key)
+                if data is not None:
+                    return data
+                if key in self._read_errors:
+                    raise ReadFailed(f"cannot read piece {piece}: {self._read_errors.pop(key)}")
+                if key not in self._requested and t.handle.have_piece(piece):
+                    self._requested.add(key)
+                    t.handle.read_piece(piece)
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise Unavailable(f"piece {piece} did not arrive within {timeout:g} s")
+                if cancelled():
+                    raise StreamClosed("the client went away")
+                # Woken by piece alerts; the cap only bounds how late a disconnect is noticed.
+                self._cond.wait(min(left, 1.0))
+
+    # ---- alerts ----------------------------------------------------------------------------
+    def _register_handlers(self) -> None:
+        on = self.alerts.register
+        on("piece_finished_alert", self._on_piece_finished)
+        on("read_piece_alert", self._on_read_piece)
+        on("metadata_received_alert", self._on_metadata)
+        on("torrent_checked_alert", self._on_ready)
+        on("save_resume_data_alert", self._on_resume_data)
+        on("save_resume_data_failed_alert", self._on_resume_failed)
+        on("torrent_error_alert", self._on_error)
+        on("file_error_alert", self._on_error)
+        on("torrent_finished_alert", self._on_finished)
+
+    def _torrent_of(self, alert: Any) -> _Torrent | None:
+        try:
+            return self._torrents.get(lt.hash_hex(alert.handle.info_hashes()))
+        except RuntimeError:  # the handle died with its torrent
+            return None
+
+    def _on_piece_finished(self, alert: Any) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def _on_read_piece(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            if t is None:
+                return
+            key = (t.info_hash, alert.piece)
+            self._requested.discard(key)
+            if alert.error.value():
+                self._read_errors[key] = alert.error.message()
+            else:
+                self._pieces.put(key, bytes(alert.buffer))
+            self._cond.notify_all()
+
+    def _on_metadata(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            if t is None:
+                return
+            self._init_files(t)
+            t.scheduler.reassert()
+            t.handle.save_resume_data(lt.SAVE_INFO_DICT)
+            self._cond.notify_all()
+        self.store.update_torrent(t.info_hash, name=alert.handle.status().name)
+
+    def _on_ready(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            if t is not None:
+                t.scheduler.reassert()
+            self._cond.notify_all()
+
+    def _on_finished(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            if t is not None:
+                t.handle.save_resume_data(lt.SAVE_INFO_DICT)
+
+    def _on_resume_data(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            info_hash = t.info_hash if t else lt.hash_hex(alert.params.info_hashes)
+            try:
+                self.resume.save(info_hash, lt.write_resume(alert.params))
+            except OSError as exc:  # disk full: keep the old file, say so, keep going
+                log.error("cannot save resume data of %s: %s", info_hash, exc)
+            self._saving.discard(info_hash)
+            self._cond.notify_all()
+
+    def _on_resume_failed(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            if t is not None:
+                self._saving.discard(t.info_hash)
+            self._cond.notify_all()
+
+    def _on_error(self, alert: Any) -> None:
+        with self._cond:
+            t = self._torrent_of(alert)
+            if t is not None:
+                t.error = alert.message()
+                log.error("torrent %s: %s", t.info_hash, t.error)
+            self._cond.notify_all()
+
+    # ---- upkeep ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Save resume data that changed (not more often than configured); cap the download rate
+        of torrents that have enough buffered ahead."""
+        now = time.monotonic()
+        with self._cond:
+            for t in self._torrents.values():
+                if (now - t.last_resume_save >= self.config.resume_save_interval
+                        and t.handle.need_save_resume_data()):
+                    t.last_resume_save = now
+                    t.handle.save_resume_data(lt.SAVE_INFO_DICT | lt.SAVE_IF_NEEDED)
+                if self.config.buffer_cap_seconds > 0:
+                    self._apply_buffer_cap(t)
+
+    def _apply_buffer_cap(self, t: _Torrent) -> None:
+        buffered = t.scheduler.buffered_seconds()
+        lead = t.scheduler.lead()
+        capped = buffered is not None and buffered >= self.config.buffer_cap_seconds
+        if capped == t.capped:
+            return
+        t.capped = capped
+        rate = self.config.buffer_cap_rate or int(lead.file.bitrate * 1.5) if lead else 0
+        t.handle.set_download_limit(rate if capped else -1)
+
+
+def _peer_address(text: str) -> tuple[str, int]:
+    host, sep, port = str(text).strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadInput(f"a peer is host:port, not {text!r}", code="invalid_peer")
+    return host, int(port)
+
+
+def _state_name(status: Any) -> str:
+    if status.errc.value():
+        return "error"
+    if status.paused:
+        return "paused"
+    return str(status.state).split(".")[-1]

@@ -1,0 +1,183 @@
+"""The only module that imports libtorrent: version compatibility between 2.0.x and 2.1.x.
+
+Everything else in SwarmPlayer talks to libtorrent through these names, so a difference between
+Debian's python3-libtorrent (2.0.8, what 32-bit Raspberry Pi OS gets) and PyPI's wheels (2.1.x)
+is handled once, here.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+try:
+    import libtorrent as _lt
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    raise ImportError(
+        "libtorrent is not installed: `pip install libtorrent` (x86_64/aarch64) or "
+        "`apt install python3-libtorrent` and a venv with --system-site-packages (32-bit ARM)"
+    ) from exc
+
+lt = _lt
+VERSION: tuple[int, ...] = tuple(int(p) for p in _lt.__version__.split(".")[:3])
+
+TorrentInfo = _lt.torrent_info
+AddTorrentParams = _lt.add_torrent_params
+TorrentHandle = _lt.torrent_handle
+Session = _lt.session
+
+# Flags used across the engine, named once.
+FLAG_PAUSED = _lt.torrent_flags.paused
+FLAG_AUTO_MANAGED = _lt.torrent_flags.auto_managed
+FLAG_SEQUENTIAL = _lt.torrent_flags.sequential_download
+FLAG_SEED_MODE = _lt.torrent_flags.seed_mode
+DEADLINE_ALERT = _lt.deadline_flags_t.alert_when_available
+DELETE_FILES = _lt.session.delete_files
+SAVE_INFO_DICT = _lt.save_resume_flags_t.save_info_dict
+SAVE_IF_NEEDED = _lt.save_resume_flags_t.only_if_modified
+STATE_SEEDING = _lt.torrent_status.states.seeding
+STATE_FINISHED = _lt.torrent_status.states.finished
+STATE_CHECKING = _lt.torrent_status.states.checking_files
+STATE_METADATA = _lt.torrent_status.states.downloading_metadata
+
+
+
+class TorrentError(ValueError):
+    """A torrent, magnet or resume file libtorrent refuses, with its reason in words."""
+
+
+def bdecode(data: bytes) -> Any:
+    """Decode bencoded bytes; raise TorrentError for anything that is not valid bencoding."""
+    try:
+        value = _lt.bdecode(data)
+    except RuntimeError as exc:
+        raise TorrentError(f"not valid bencoding: {exc}") from exc
+    if value is None:
+        raise TorrentError("not valid bencoding")
+    return value
+
+
+def bencode(value: Any) -> bytes:
+    """Encode a Python structure (dicts, lists, ints, bytes/str) as bencoding."""
+    return bytes(_lt.bencode(value))
+
+
+def torrent_info(data: bytes) -> TorrentInfo:
+    """Parse a .torrent/.tstream file's bytes, raising TorrentError with libtorrent's reason."""
+    if not data:
+        raise TorrentError("empty torrent file")
+    try:
+        return _lt.torrent_info(_lt.bdecode(data) if VERSION < (2, 0, 9) else data)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise TorrentError(str(exc) or "invalid torrent file") from exc
+
+
+def parse_magnet(uri: str) -> AddTorrentParams:
+    """Parse a magnet URI into add_torrent_params, raising TorrentError when it is not valid."""
+    if not uri.startswith("magnet:?"):
+        raise TorrentError("a magnet link starts with 'magnet:?'")
+    try:
+        params = _lt.parse_magnet_uri(uri)
+    except (RuntimeError, ValueError) as exc:
+        raise TorrentError(f"invalid magnet link: {exc}") from exc
+    if not has_hash(params.info_hashes):
+        raise TorrentError("the magnet link has no valid info-hash (xt=urn:btih:… or urn:btmh:…)")
+    return params
+
+
+def has_hash(hashes: Any) -> bool:
+    """True when an info_hash_t carries a v1 or v2 hash."""
+    return bool(hashes.has_v1() or hashes.has_v2())
+
+
+def hash_hex(hashes: Any) -> str:
+    """The info-hash we name a torrent by: v1 (40 hex) when present, else the v2 one (64 hex)."""
+    if hashes.has_v1():
+        return str(hashes.v1)
+    return str(hashes.v2)
+
+
+def read_resume(data: bytes) -> AddTorrentParams:
+    """add_torrent_params from a resume file, raising TorrentError when it is unreadable."""
+    try:
+        return _lt.read_resume_data(data)
+    except (RuntimeError, ValueError) as exc:
+        raise TorrentError(f"unreadable resume data: {exc}") from exc
+
+
+def write_resume(params: AddTorrentParams) -> bytes:
+    """Bencoded resume data for a save_resume_data_alert's params."""
+    return bytes(_lt.write_resume_data_buf(params))
+
+
+def new_session(settings: dict[str, Any]) -> Session:
+    """A session with these settings applied from the start (no default listen on 0.0.0.0)."""
+    params = _lt.session_params()
+    params.settings = settings
+    return _lt.session(params)
+
+
+def wait_for_alert(session: Session, timeout_ms: int) -> bool:
+    """Wait for an alert; 2.0 returns the alert or None, 2.1 a bool, so test truthiness only."""
+    return bool(session.wait_for_alert(timeout_ms))
+
+
+def alert_name(alert: Any) -> str:
+    """The alert's type name, e.g. 'piece_finished_alert' (the key handlers register under)."""
+    return type(alert).__name__
+
+
+def make_torrent(
+    path: str,
+    *,
+    piece_size: int = 0,
+    trackers: list[str] | tuple[str, ...] = (),
+    web_seeds: list[str] | tuple[str, ...] = (),
+    comment: str = "",
+    v1_only: bool = True,
+) -> dict[Any, Any]:
+    """Hash a file or folder into a torrent dict (bdecoded form) that callers may extend.
+
+    v1-only by default: libtorrent makes hybrid v1+v2 torrents otherwise, and many clients and
+    trackers still speak only v1.
+    """
+    path = os.path.abspath(path)
+    fs = _lt.file_storage()
+    _lt.add_files(fs, path)
+    if fs.num_files() == 0:
+        raise TorrentError(f"nothing to put in a torrent at {path}")
+    flags = _lt.create_torrent.v1_only if v1_only else 0
+    ct = _lt.create_torrent(fs, piece_size, flags=flags)
+    for tier, url in enumerate(trackers):
+        ct.add_tracker(url, tier)
+    for url in web_seeds:
+        ct.add_url_seed(url)
+    if comment:
+        ct.set_comment(comment)
+    ct.set_creator("SwarmPlayer")
+    _lt.set_piece_hashes(ct, os.path.dirname(path))
+    return ct.generate()
+
+
+def file_entries(ti: TorrentInfo) -> list[tuple[int, str, int, int]]:
+    """(index, path, size, offset) of each real file; pad files (v2/hybrid alignment) left out."""
+    fs = ti.files()
+    pad = _lt.file_storage.flag_pad_file
+    return [
+        (i, fs.file_path(i), fs.file_size(i), fs.file_offset(i))
+        for i in range(fs.num_files())
+        if not fs.file_flags(i) & pad
+    ]
+
+
+def rate_limit_local_peers(session: Session) -> None:
+    """Put every peer, loopback and LAN ones too, in the global peer class.
+
+    libtorrent exempts local peers (127/8, 10/8, …) from rate limits; a loopback test swarm that
+    must behave like the internet needs them limited like everyone else.
+    """
+    every = _lt.ip_filter()
+    global_class = 1 << _lt.session.global_peer_class_id
+    every.add_rule("0.0.0.0", "255.255.255.255", global_class)
+    every.add_rule("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", global_class)
+    session.set_peer_class_filter(every)

@@ -1,0 +1,126 @@
+"""Pure arithmetic of streaming: bytes of a file ↔ pieces of a torrent, and the piece plan.
+
+No libtorrent here, so the scheduler's decisions can be tested exhaustively in microseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOP_PRIORITY = 7
+BACKGROUND_PRIORITY = 1
+# Deadlines are set earlier than the playback clock says: the swarm is bursty, and a piece that
+# arrives exactly on time has already stalled a player that reads a little ahead.
+DEADLINE_SLACK = 0.5
+# However slow the bitrate, look at least this many pieces ahead (a piece may hold < 1 s of video).
+MIN_WINDOW_PIECES = 4
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """Where one file sits in its torrent's piece space."""
+
+    offset: int  # of the file's first byte in the torrent's concatenated data
+    size: int
+    piece_length: int
+
+    @property
+    def first_piece(self) -> int:
+        return self.offset // self.piece_length
+
+    @property
+    def last_piece(self) -> int:
+        return (self.offset + max(self.size, 1) - 1) // self.piece_length
+
+    def piece_at(self, position: int) -> int:
+        """The piece holding the file's byte at `position` (clamped into the file)."""
+        position = min(max(position, 0), max(self.size - 1, 0))
+        return (self.offset + position) // self.piece_length
+
+    def pieces(self, start: int, stop: int) -> range:
+        """Pieces covering the file's bytes [start, stop)."""
+        if stop <= start:
+            return range(0)
+        return range(self.piece_at(start), self.piece_at(stop - 1) + 1)
+
+    def bytes_of(self, piece: int) -> tuple[int, int]:
+        """The file's byte range [start, stop) that `piece` holds, clipped to the file."""
+        start = piece * self.piece_length - self.offset
+        return max(start, 0), min(start + self.piece_length, self.size)
+
+
+@dataclass(frozen=True)
+class PiecePlan:
+    """What to ask of libtorrent: piece → (priority, deadline in ms)."""
+
+    urgent: dict[int, tuple[int, int]]
+
+    def pieces(self) -> set[int]:
+        return set(self.urgent)
+
+
+def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None) -> PiecePlan:
+    """On open: the container header and its index (MP4 moov at the end, MKV cues), deadline 0.
+
+    Without a known index range, the file's last piece: a moov-at-end MP4's index is there and a
+    player asks for it before the first frame.
+    """
+    wanted = set(span.pieces(0, min(header_bytes, span.size) or 1))
+    if index is not None:
+        start, stop = index
+        wanted.update(span.pieces(max(start, 0), min(stop, span.size)))
+    else:
+        wanted.add(span.last_piece)
+    return PiecePlan({p: (TOP_PRIORITY, 0) for p in wanted})
+
+
+def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
+                lead: bool = True) -> PiecePlan:
+    """A window of `seconds` of playback ahead of `position`, priorities graded by distance.
+
+    The deadline of a piece is when playback will reach it (scaled by DEADLINE_SLACK). A reader
+    that is not the lead gets a short window behind the lead's deadlines, so it cannot starve it.
+    """
+    bitrate = max(bitrate, 1.0)
+    length = max(int(bitrate * seconds), MIN_WINDOW_PIECES * span.piece_length)
+    if not lead:
+        length = MIN_WINDOW_PIECES * span.piece_length
+    stop = min(position + length, span.size)
+    urgent: dict[int, tuple[int, int]] = {}
+    pieces = span.pieces(position, stop)
+    offset_ms = 0 if lead else int(seconds * 1000 * DEADLINE_SLACK)
+    for rank, piece in enumerate(pieces):
+        ahead = max(span.bytes_of(piece)[0] - position, 0)
+        deadline = offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK)
+        # The first few pieces are top priority; the rest fall off in steps down to 2.
+        priority = max(TOP_PRIORITY - rank * 5 // max(len(pieces), 1), 2)
+        urgent[piece] = (priority, deadline)
+    return PiecePlan(urgent)
+
+
+def merge(*plans: PiecePlan) -> PiecePlan:
+    """One plan from several: a piece gets its highest priority and its earliest deadline."""
+    urgent: dict[int, tuple[int, int]] = {}
+    for plan in plans:
+        for piece, (priority, deadline) in plan.urgent.items():
+            old = urgent.get(piece)
+            urgent[piece] = (priority, deadline) if old is None else (
+                max(old[0], priority), min(old[1], deadline))
+    return PiecePlan(urgent)
+
+
+def buffered_ahead(span: FileSpan, position: int, have: set[int] | frozenset[int]) -> int:
+    """Bytes available contiguously from `position` onwards (what a player could read now)."""
+    end = position
+    for piece in span.pieces(position, span.size):
+        if piece not in have:
+            break
+        end = span.bytes_of(piece)[1]
+    return max(end - position, 0)
+
+
+def is_seek(previous: int | None, position: int, bitrate: float, seconds: float) -> bool:
+    """A read far from where the last one ended: the window must jump, not grow."""
+    if previous is None:
+        return True
+    return abs(position - previous) > max(bitrate * seconds, 1)

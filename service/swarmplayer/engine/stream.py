@@ -1,0 +1,241 @@
+"""Streaming: turn the open readers of a torrent into piece deadlines, and serve their bytes.
+
+The scheduler talks to a libtorrent torrent handle through five of its methods (piece_priority,
+set_piece_deadline, reset_piece_deadline, have_piece, file_priority), so tests can give it a
+recording stand-in as well as a real handle.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import media
+from .pieces import (
+    BACKGROUND_PRIORITY,
+    FileSpan,
+    PiecePlan,
+    buffered_ahead,
+    merge,
+    open_plan,
+    window_plan,
+)
+
+CHUNK = 64 * 1024
+
+
+class Handle(Protocol):
+    def piece_priority(self, piece: int, priority: int) -> None: ...
+    def set_piece_deadline(self, piece: int, deadline: int) -> None: ...
+    def reset_piece_deadline(self, piece: int) -> None: ...
+    def have_piece(self, piece: int) -> bool: ...
+    def file_priority(self, index: int, priority: int) -> None: ...
+
+
+@dataclass
+class StreamFile:
+    """One file of a torrent as the streaming side sees it."""
+
+    index: int
+    name: str
+    span: FileSpan
+    bitrate: float  # bytes per second of playback
+    bitrate_known: bool = False
+    index_range: tuple[int, int] | None = None
+    header_seen: bool = False
+
+
+@dataclass
+class _Reader:
+    file: StreamFile
+    position: int
+    jumped_at: float  # when this reader last opened or jumped: the newest one leads
+    piece: int = -1
+
+
+@dataclass
+class StreamScheduler:
+    """Piece priorities and deadlines for every reader of one torrent.
+
+    Invariant: `applied` is exactly the set of pieces we gave a deadline and not yet released,
+    so a seek releases the old window's pieces and nothing else (Tribler's classic fault is to
+    reset the wrong pieces).
+    """
+
+    handle: Handle
+    window_seconds: float
+    header_bytes: int
+    readers: dict[int, _Reader] = field(default_factory=dict)
+    applied: dict[int, tuple[int, int]] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def open(self, file: StreamFile, position: int) -> int:
+        """Register a reader at `position`; it becomes the lead. Returns its id."""
+        with self.lock:
+            if not any(r.file.index == file.index for r in self.readers.values()):
+                # The streamed file's background pieces go low, so the window's graded
+                # priorities rank above them; other readers' windows are re-applied below.
+                self.handle.file_priority(file.index, BACKGROUND_PRIORITY)
+                self.applied = {p: v for p, v in self.applied.items()
+                                if p not in file.span.pieces(0, file.span.size)}
+            rid = next(self._ids)
+            self.readers[rid] = _Reader(file, position, time.monotonic(),
+                                        file.span.piece_at(position))
+            self._apply()
+            return rid
+
+    def move(self, rid: int, position: int) -> None:
+        """The reader reached `position`: slide its window when it crosses into a new piece."""
+        with self.lock:
+            reader = self.readers.get(rid)
+            if reader is None:
+                return
+            piece = reader.file.span.piece_at(position)
+            reader.position = position
+            if piece != reader.piece:
+                reader.piece = piece
+                self._apply()
+
+    def close(self, rid: int) -> None:
+        with self.lock:
+            if self.readers.pop(rid, None) is not None:
+                self._apply()
+
+    def learn_header(self, file: StreamFile, head: bytes) -> None:
+        """From the file's first bytes: where its index is, and its bitrate if not known yet."""
+        with self.lock:
+            if file.header_seen:
+                return
+            file.header_seen = True
+            file.index_range = media.index_range(file.name, head, file.span.size)
+            if not file.bitrate_known:
+                seconds = media.duration_from_header(file.name, head)
+                if seconds:
+                    file.bitrate = file.span.size / seconds
+                    file.bitrate_known = True
+            self._apply()
+
+    def reassert(self) -> None:
+        """Set every deadline again: ones given while checking or fetching metadata get lost."""
+        with self.lock:
+            self.applied.clear()
+            self._apply()
+
+    def lead(self) -> _Reader | None:
+        with self.lock:
+            return max(self.readers.values(), key=lambda r: r.jumped_at, default=None)
+
+    def buffered_seconds(self) -> float | None:
+        """Seconds of playback available right after the lead reader, or None without readers."""
+        lead = self.lead()
+        if lead is None:
+            return None
+        span = lead.file.span
+        have = {p for p in span.pieces(lead.position, span.size) if self.handle.have_piece(p)}
+        return buffered_ahead(span, lead.position, have) / lead.file.bitrate
+
+    def _plan(self) -> PiecePlan:
+        lead = self.lead()
+        plans = []
+        for file in {id(r.file): r.file for r in self.readers.values()}.values():
+            plans.append(open_plan(file.span, self.header_bytes, file.index_range))
+        for reader in self.readers.values():
+            plans.append(window_plan(reader.file.span, reader.position, reader.file.bitrate,
+                                     self.window_seconds, lead=reader is lead))
+        return merge(*plans)
+
+    def _apply(self) -> None:
+        wanted = self._plan().urgent
+        for piece in set(self.applied) - set(wanted):
+            self.handle.reset_piece_deadline(piece)
+            self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
+            del self.applied[piece]
+        for piece, (priority, deadline) in sorted(wanted.items(), key=lambda kv: kv[1][1]):
+            if self.applied.get(piece) == (priority, deadline) or self.handle.have_piece(piece):
+                continue
+            self.handle.piece_priority(piece, priority)
+            self.handle.set_piece_deadline(piece, deadline)
+            self.applied[piece] = (priority, deadline)
+
+
+class PieceCache:
+    """The last few pieces read from libtorrent, bounded in bytes (readers share them)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: tuple[str, int]) -> bytes | None:
+        data = self._items.get(key)
+        if data is not None:
+            self._items.move_to_end(key)
+        return data
+
+    def put(self, key: tuple[str, int], data: bytes) -> None:
+        if key in self._items:
+            return
+        self._items[key] = data
+        self._size += len(data)
+        # Keep at least two pieces whatever their size: a reader straddles a piece boundary.
+        while self._size > self.max_bytes and len(self._items) > 2:
+            _, old = self._items.popitem(last=False)
+            self._size -= len(old)
+
+    def drop(self, info_hash: str) -> None:
+        for key in [k for k in self._items if k[0] == info_hash]:
+            self._size -= len(self._items.pop(key))
+
+
+PieceReader = Callable[[int, float, Callable[[], bool]], bytes]
+
+
+class FileStream:
+    """One open stream of a file (an HTTP request): yields its bytes as verified pieces arrive."""
+
+    def __init__(self, scheduler: StreamScheduler, file: StreamFile, read_piece: PieceReader,
+                 timeout: float, on_close: Callable[[], Any] | None = None) -> None:
+        self.file = file
+        self.size = file.span.size
+        self._scheduler = scheduler
+        self._read_piece = read_piece
+        self._timeout = timeout
+        self._on_close = on_close
+        self._rid: int | None = None
+
+    def iter_range(self, start: int, stop: int,
+                   cancelled: Callable[[], bool] = lambda: False) -> Iterator[bytes]:
+        """Bytes [start, stop) of the file, waiting for each piece at most the read timeout.
+
+        Raises Unavailable (timeout) or StreamClosed; callers close the connection then.
+        """
+        span = self.file.span
+        self._rid = self._scheduler.open(self.file, start)
+        position = start
+        for piece in span.pieces(start, stop):
+            self._scheduler.move(self._rid, position)
+            data = self._read_piece(piece, self._timeout, cancelled)
+            lo, hi = span.bytes_of(piece)
+            if lo == 0 and not self.file.header_seen:
+            # The file position of the piece's first byte (negative when the file starts
+            # inside the piece).
+            base = piece * span.piece_length - span.offset
+            if lo == 0 and not self.file.header_seen:
+                self._scheduler.learn_header(self.file, data[-base:])
+            begin, end = max(position, lo), min(stop, hi)
+            for at in range(begin, end, CHUNK):
+                yield data[at - base: min(at + CHUNK, end) - base]
+            position = end
+
+    def close(self) -> None:
+        if self._rid is not None:
+            self._scheduler.close(self._rid)
+            self._rid = None
+        if self._on_close is not None:
+            self._on_close()

@@ -1,0 +1,55 @@
+"""Whatever a user gives us — magnet, http(s) URL, local path, uploaded bytes — into the engine."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .engine.engine import Engine
+from .errors import BadInput, Unavailable
+
+MAX_TORRENT_BYTES = 10 << 20
+FETCH_TIMEOUT = 20.0
+
+
+def add_source(engine: Engine, source: str) -> tuple[str, bool]:
+    """Add a magnet link, a URL of a .torrent/.tstream, or a local file; (info-hash, created)."""
+    source = source.strip()
+    if not source:
+        raise BadInput("give a magnet link, a URL of a .torrent/.tstream, or a file")
+    if source.startswith("magnet:"):
+        return engine.add_magnet(source)
+    if source.startswith(("http://", "https://")):
+        return engine.add_torrent_data(fetch_torrent(source), source)
+    if "://" in source:
+        raise BadInput(f"unsupported link {source[:80]!r}: use magnet:, http:// or https://")
+    return engine.add_torrent_data(read_torrent_file(Path(source)), str(Path(source).resolve()))
+
+
+def fetch_torrent(url: str) -> bytes:
+    """Download a .torrent/.tstream over HTTP, bounded in size and time."""
+    request = urllib.request.Request(url, headers={"User-Agent": "SwarmPlayer/0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+            data = response.read(MAX_TORRENT_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise BadInput(f"{url} answered HTTP {exc.code} {exc.reason}",
+                       code="fetch_failed") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise Unavailable(f"cannot fetch {url}: {reason}", code="fetch_failed") from None
+    if len(data) > MAX_TORRENT_BYTES:
+        raise BadInput(f"{url} is larger than a torrent file can be", code="too_large")
+    return data
+
+
+def read_torrent_file(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_TORRENT_BYTES:
+            raise BadInput(f"{path} is larger than a torrent file can be", code="too_large")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"no such file: {path}", code="not_found") from None
+    except (IsADirectoryError, PermissionError, OSError) as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None

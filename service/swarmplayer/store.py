@@ -1,0 +1,100 @@
+"""Service state in SQLite (WAL): what was added, from where, and what we learnt about it.
+
+libtorrent's own state (pieces, peers) lives in resume files; this holds what libtorrent does not
+know: the source a user gave, when it was added and played, the stream's bitrate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS torrents (
+    info_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    added_at REAL NOT NULL,
+    last_played_at REAL,
+    bitrate REAL
+);
+"""
+
+
+@dataclass(frozen=True)
+class TorrentRow:
+    info_hash: str
+    name: str
+    source: str
+    added_at: float
+    last_played_at: float | None
+    bitrate: float | None
+
+
+class Store:
+    """A thread-safe wrapper around one SQLite connection (the service is one process)."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        # WAL + NORMAL: one small sequential append per change instead of rewriting pages twice,
+        # which is what an SD card needs; still crash-safe for a committed transaction.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add_torrent(self, info_hash: str, name: str, source: str,
+                    bitrate: float | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO torrents (info_hash, name, source, added_at, bitrate) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(info_hash) DO NOTHING",
+                (info_hash, name, source, time.time(), bitrate),
+            )
+
+    def update_torrent(self, info_hash: str, **values: object) -> None:
+        allowed = {"name", "last_played_at", "bitrate"}
+        if not values or set(values) - allowed:
+            raise ValueError(f"cannot update {sorted(set(values) - allowed)}")
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        with self._tx() as db:
+            db.execute(f"UPDATE torrents SET {assignments} WHERE info_hash = ?",
+                       (*values.values(), info_hash))
+
+    def remove_torrent(self, info_hash: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM torrents WHERE info_hash = ?", (info_hash,))
+
+    def torrent(self, info_hash: str) -> TorrentRow | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM torrents WHERE info_hash = ?",
+                                   (info_hash,)).fetchone()
+        return TorrentRow(**dict(row)) if row else None
+
+    def torrents(self) -> list[TorrentRow]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM torrents ORDER BY added_at").fetchall()
+        return [TorrentRow(**dict(r)) for r in rows]

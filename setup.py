@@ -1,0 +1,31 @@
+"""SwarmPlayer: stream BitTorrent video to a TV while it downloads."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="swarmplayer",
+    version="0.1.0",
+    description="Streaming BitTorrent video service for set-top boxes (Kodi add-on backend)",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="GPL-3.0-or-later",
+    python_requires=">=3.9",
+    package_dir={"": "service"},
+    packages=find_packages("service"),
+    include_package_data=True,
+    package_data={"swarmplayer": ["web/templates/*", "web/static/*", "demo/*.mp4"]},
+    install_requires=[
+        # libtorrent itself: PyPI wheels (2.1.x) on x86_64/aarch64; on 32-bit Raspberry Pi OS use
+        # Debian's python3-libtorrent (2.0.8) in a venv with --system-site-packages.
+        "flask>=2.2,<4",
+        "werkzeug>=2.2,<4",
+        "waitress>=2.1,<4",
+        "psutil>=5.9,<8",
+        "platformdirs>=2.5,<5",
+    ],
+    extras_require={
+        "libtorrent": ["libtorrent>=2.0.8,<2.2"],
+        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5"],
+    },
+    entry_points={"console_scripts": ["swarmplayer=swarmplayer.cli:main"]},
+)
