@@ -222,7 +222,6 @@ class FileStream:
             self._scheduler.move(self._rid, position)
             data = self._read_piece(piece, self._timeout, cancelled)
             lo, hi = span.bytes_of(piece)
-            if lo == 0 and not self.file.header_seen:
             # The file position of the piece's first byte (negative when the file starts
             # inside the piece).
             base = piece * span.piece_length - span.offset
