@@ -202,6 +202,13 @@ class Engine:
         videos = [e for e in entries if media.is_video(e[1])] or entries
         return max(videos, key=lambda e: e[2])[0]
 
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """Change session settings at run time (names as in libtorrent's settings_pack)."""
+        self.session.apply_settings(settings)
+
+    def session_settings(self) -> dict[str, Any]:
+        return dict(self.session.get_settings())
+
     def connect_peers(self, info_hash: str, peers: list[str]) -> None:
         """Connect to known peers ("host:port"), e.g. a local swarm with no tracker or DHT."""
         addresses = [_peer_address(p) for p in peers]
