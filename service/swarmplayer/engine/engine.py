@@ -266,6 +266,7 @@ class Engine:
             "peers": s.num_peers,
             "seeds": s.num_seeds,
             "pieces_done": s.num_pieces,
+            "bitrate": round(t.bitrate) if t.bitrate else None,
             "error": t.error or (str(s.errc.message()) if s.errc.value() else None),
             "stream": None if lead is None else {
                 "file_index": lead.file.index,

@@ -79,7 +79,11 @@ def probe_duration(path: str | os.PathLike[str]) -> float | None:
 
 
 def index_range(name: str, head: bytes, file_size: int) -> tuple[int, int] | None:
-    """Byte range [start, end) of the seek index when it sits after the media data, else None."""
+    """Byte range [start, end) of the index a player reads before seeking, when head locates it.
+
+    An MP4's moov when it follows mdat (None for faststart files: head already holds it), or
+    a Matroska file's Cues. None for other containers and for bytes that make no sense.
+    """
     kind = _kind(name, head)
     if kind == "mp4":
         return mp4_index_range(head, file_size)

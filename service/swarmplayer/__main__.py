@@ -1,0 +1,7 @@
+"""`python -m swarmplayer`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

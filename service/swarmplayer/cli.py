@@ -1,0 +1,111 @@
+"""The `swarmplayer` command: serve, play, make-tstream, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import ENV_PREFIX, Config, ConfigError
+from .errors import ServiceError
+from .playback import PLAYERS, ApiClient, play
+
+DEFAULT_SERVICE = "http://127.0.0.1:8642"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swarmplayer", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--config", type=Path, default=os.environ.get(ENV_PREFIX + "CONFIG"),
+                       help="TOML settings file (also $SWARMPLAYER_CONFIG)")
+        p.add_argument("--data-dir", help="state, resume data and cache")
+        p.add_argument("--host", dest="http_host", help="HTTP address to listen on")
+        p.add_argument("--port", dest="http_port", help="HTTP port (0: any free one)")
+        return p
+
+    with_config(sub.add_parser("serve", help="run the background service"))
+
+    p = with_config(sub.add_parser("play", help="stream a magnet, URL or .torrent/.tstream"))
+    p.add_argument("source")
+    p.add_argument("--service", help=f"a running service (default: {DEFAULT_SERVICE} if it "
+                                     "answers, else one started here)")
+    p.add_argument("--player", choices=sorted(PLAYERS))
+    p.add_argument("--file", type=int, dest="file_index",
+                   help="file index (default: the largest video)")
+    p.add_argument("--prebuffer", type=float, default=5.0, help="seconds of video to prebuffer")
+    p.add_argument("--peer", action="append", default=[], help="connect to host:port too")
+
+    p = sub.add_parser("make-tstream", help="make a .tstream (VOD torrent) of a video")
+    p.add_argument("video", type=Path)
+    p.add_argument("-o", "--output", type=Path)
+    p.add_argument("--tracker", action="append", default=[])
+    p.add_argument("--web-seed", action="append", default=[])
+    p.add_argument("--piece-size", type=int, default=0, help="bytes (default: libtorrent's)")
+
+    p = with_config(sub.add_parser("demo", help="stream a bundled video from a local swarm"))
+    p.add_argument("--once", action="store_true", help="exit after the first frame is measured")
+    p.add_argument("--player", choices=sorted(PLAYERS))
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    flags = {k: getattr(args, k, None) for k in ("data_dir", "http_host", "http_port")}
+    return Config.load(args.config, flags=flags)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except (ConfigError, ServiceError) as exc:
+        print(f"swarmplayer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "make-tstream":
+        from .tstream_maker import make_tstream_file
+
+        out = make_tstream_file(args.video, args.output, trackers=tuple(args.tracker),
+                                web_seeds=tuple(args.web_seed), piece_size=args.piece_size)
+        print(out)
+        return 0
+    config = _config(args)
+    from .supervisor import Service  # libtorrent loads only for commands that need it
+
+    if args.command == "serve":
+        Service(config).start().run_until_signal()
+        return 0
+    if args.command == "demo":
+        from .demo.run import run_demo
+
+        run_demo(config, once=args.once, player=args.player)
+        return 0
+    # play: use a running service when there is one, else run one for as long as we play.
+    api = ApiClient(args.service or DEFAULT_SERVICE)
+    if args.service or api.alive():
+        play(api, args.source, peers=args.peer, file_index=args.file_index,
+             prebuffer_s=args.prebuffer, player=args.player)
+        return 0
+    service = Service(config).start()
+    try:
+        play(ApiClient(service.url), args.source, peers=args.peer, file_index=args.file_index,
+             prebuffer_s=args.prebuffer, player=args.player)
+        if not args.player:
+            print("serving until Ctrl-C")
+            service.run_until_signal()
+    finally:
+        service.stop()
+    return 0
