@@ -142,12 +142,18 @@ def make_torrent(
     trackers still speak only v1.
     """
     path = os.path.abspath(path)
-    fs = _lt.file_storage()
-    _lt.add_files(fs, path)
-    if fs.num_files() == 0:
-        raise TorrentError(f"nothing to put in a torrent at {path}")
     flags = _lt.create_torrent.v1_only if v1_only else 0
-    ct = _lt.create_torrent(fs, piece_size, flags=flags)
+    if hasattr(_lt, "list_files"):  # 2.1: file_storage-based construction is deprecated
+        files = _lt.list_files(path)
+        if not files:
+            raise TorrentError(f"nothing to put in a torrent at {path}")
+        ct = _lt.create_torrent(files, piece_size, flags=flags)
+    else:
+        fs = _lt.file_storage()
+        _lt.add_files(fs, path)
+        if fs.num_files() == 0:
+            raise TorrentError(f"nothing to put in a torrent at {path}")
+        ct = _lt.create_torrent(fs, piece_size, flags=flags)
     for tier, url in enumerate(trackers):
         ct.add_tracker(url, tier)
     for url in web_seeds:
