@@ -54,7 +54,8 @@ class Config:
     connections_limit: int = field(default=200, metadata=_range(2, 10000))
     # Streaming.
     window_seconds: float = field(default=30.0, metadata=_range(2, 600))
-    header_bytes: int = field(default=1 << 20, metadata=_range(0))
+    # The container header at deadline 0; the window takes over right after it.
+    header_bytes: int = field(default=64 << 10, metadata=_range(0))
     default_bitrate: int = field(default=1_000_000, metadata=_range(1000))  # bytes/s
     read_timeout: float = field(default=60.0, metadata=_range(1, 3600))
     # Spare a small board: once this many seconds are buffered ahead, cap the download rate.

@@ -12,6 +12,8 @@ BACKGROUND_PRIORITY = 1
 # Deadlines are set earlier than the playback clock says: the swarm is bursty, and a piece that
 # arrives exactly on time has already stalled a player that reads a little ahead.
 DEADLINE_SLACK = 0.5
+# Seconds of playback ahead of a reader that get deadlines (the rest of the window: priorities).
+URGENT_SECONDS = 2.0
 # However slow the bitrate, look at least this many pieces ahead (a piece may hold < 1 s of video).
 MIN_WINDOW_PIECES = 4
 
@@ -53,7 +55,7 @@ class FileSpan:
 class PiecePlan:
     """What to ask of libtorrent: piece → (priority, deadline in ms)."""
 
-    urgent: dict[int, tuple[int, int]]
+    urgent: dict[int, tuple[int, int | None]]  # priority, deadline (None: priority only)
 
     def pieces(self) -> set[int]:
         return set(self.urgent)
@@ -76,36 +78,41 @@ def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None) 
 
 def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
                 lead: bool = True) -> PiecePlan:
-    """A window of `seconds` of playback ahead of `position`, priorities graded by distance.
+    """A window of `seconds` of playback ahead of `position`.
 
-    The deadline of a piece is when playback will reach it (scaled by DEADLINE_SLACK). A reader
+    Only the first URGENT_SECONDS get deadlines (libtorrent makes every deadline piece top
+    priority and requests them all in parallel, so a long deadline window would be fetched in
+    random order); the rest of the window gets priorities graded by distance, no deadline.
+    The deadline of a piece is when playback will reach it, scaled by DEADLINE_SLACK. A reader
     that is not the lead gets a short window behind the lead's deadlines, so it cannot starve it.
     """
     bitrate = max(bitrate, 1.0)
-    length = max(int(bitrate * seconds), MIN_WINDOW_PIECES * span.piece_length)
-    if not lead:
-        length = MIN_WINDOW_PIECES * span.piece_length
-    stop = min(position + length, span.size)
-    urgent: dict[int, tuple[int, int]] = {}
-    pieces = span.pieces(position, stop)
+    floor = MIN_WINDOW_PIECES * span.piece_length
+    length = max(int(bitrate * seconds), floor) if lead else floor
+    urgent_bytes = max(int(bitrate * URGENT_SECONDS), floor)
     offset_ms = 0 if lead else int(seconds * 1000 * DEADLINE_SLACK)
+    pieces = span.pieces(position, min(position + length, span.size))
+    plan: dict[int, tuple[int, int | None]] = {}
     for rank, piece in enumerate(pieces):
         ahead = max(span.bytes_of(piece)[0] - position, 0)
-        deadline = offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK)
-        # The first few pieces are top priority; the rest fall off in steps down to 2.
-        priority = max(TOP_PRIORITY - rank * 5 // max(len(pieces), 1), 2)
-        urgent[piece] = (priority, deadline)
-    return PiecePlan(urgent)
+        if ahead < urgent_bytes:
+            plan[piece] = (TOP_PRIORITY, offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK))
+        else:
+            # Falls off from 6 to 2 across the rest of the window.
+            plan[piece] = (max(TOP_PRIORITY - 1 - rank * 5 // max(len(pieces), 1), 2), None)
+    return PiecePlan(plan)
 
 
 def merge(*plans: PiecePlan) -> PiecePlan:
     """One plan from several: a piece gets its highest priority and its earliest deadline."""
-    urgent: dict[int, tuple[int, int]] = {}
+    urgent: dict[int, tuple[int, int | None]] = {}
     for plan in plans:
         for piece, (priority, deadline) in plan.urgent.items():
             old = urgent.get(piece)
-            urgent[piece] = (priority, deadline) if old is None else (
-                max(old[0], priority), min(old[1], deadline))
+            if old is not None:
+                deadlines = [d for d in (old[1], deadline) if d is not None]
+                priority, deadline = max(old[0], priority), min(deadlines, default=None)
+            urgent[piece] = (priority, deadline)
     return PiecePlan(urgent)
 
 

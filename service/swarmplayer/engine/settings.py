@@ -28,6 +28,10 @@ def settings_pack(config: Config) -> dict[str, Any]:
         # seconds of blocks already requested from a slow peer; fetch the first pieces by
         # priority rather than at random.
         "request_queue_time": 1,
+        # A 100 ms tick instead of 500: the rate limiter hands out quota and new connections
+        # start each tick, and on a rate-limited seeder every handshake round trip waits for
+        # one; this took a second off the time to first frame in the demo swarm.
+        "tick_interval": 100,
         "initial_picker_threshold": 0,
         "piece_timeout": 5,
         "peer_timeout": 30,

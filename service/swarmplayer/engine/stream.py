@@ -71,7 +71,7 @@ class StreamScheduler:
     window_seconds: float
     header_bytes: int
     readers: dict[int, _Reader] = field(default_factory=dict)
-    applied: dict[int, tuple[int, int]] = field(default_factory=dict)
+    applied: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
@@ -153,15 +153,26 @@ class StreamScheduler:
     def _apply(self) -> None:
         wanted = self._plan().urgent
         for piece in set(self.applied) - set(wanted):
-            self.handle.reset_piece_deadline(piece)
+            if self.applied.pop(piece)[1] is not None:
+                self.handle.reset_piece_deadline(piece)
             self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
-            del self.applied[piece]
-        for piece, (priority, deadline) in sorted(wanted.items(), key=lambda kv: kv[1][1]):
-            if self.applied.get(piece) == (priority, deadline) or self.handle.have_piece(piece):
+        for piece, (priority, deadline) in sorted(wanted.items(), key=_by_urgency):
+            old = self.applied.get(piece)
+            if old == (priority, deadline) or self.handle.have_piece(piece):
                 continue
-            self.handle.piece_priority(piece, priority)
-            self.handle.set_piece_deadline(piece, deadline)
+            if deadline is None:
+                if old is not None and old[1] is not None:
+                    self.handle.reset_piece_deadline(piece)
+                self.handle.piece_priority(piece, priority)
+            else:
+                # set_piece_deadline makes the piece top priority itself.
+                self.handle.set_piece_deadline(piece, deadline)
             self.applied[piece] = (priority, deadline)
+
+
+def _by_urgency(item: tuple[int, tuple[int, int | None]]) -> tuple[int, int, int]:
+    piece, (priority, deadline) = item
+    return (0 if deadline is not None else 1, deadline or -priority, piece)
 
 
 class PieceCache:
