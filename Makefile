@@ -1,0 +1,30 @@
+# The two commands a newcomer needs: `make run` (the demo) and `make test` (the whole suite).
+PYTEST_ARGS ?=
+
+.PHONY: run test test-main test-deb lint bench addon clean
+
+run:
+	tools/bootstrap.sh main
+	.venv/bin/swarmplayer demo
+
+test: lint test-main test-deb
+
+lint:
+	tools/bootstrap.sh main
+	.venv/bin/ruff check service tests bench
+
+test-main:
+	tools/bootstrap.sh main
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on Debian's libtorrent 2.0.8, what 32-bit Raspberry Pi OS runs.
+test-deb:
+	tools/bootstrap.sh deb
+	.venv-deb/bin/python -m pytest $(PYTEST_ARGS)
+
+bench:
+	tools/bootstrap.sh main
+	.venv/bin/python -m bench
+
+clean:
+	rm -rf .venv .venv-deb build *.egg-info service/*.egg-info
