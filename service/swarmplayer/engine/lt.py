@@ -7,7 +7,9 @@ is handled once, here.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from typing import Any
 
 try:
@@ -67,9 +69,56 @@ def torrent_info(data: bytes) -> TorrentInfo:
     if not data:
         raise TorrentError("empty torrent file")
     try:
-        return _lt.torrent_info(_lt.bdecode(data) if VERSION < (2, 0, 9) else data)
+        ti = _lt.torrent_info(data)
     except (RuntimeError, TypeError, ValueError) as exc:
-        raise TorrentError(str(exc) or "invalid torrent file") from exc
+        raise TorrentError(_reason(exc)) from exc
+    if VERSION < (2, 1):
+        _check_like_2_1(ti, data)
+    return ti
+
+
+def _reason(exc: Exception) -> str:
+    # 2.1 appends the error category and value ("… [libtorrent:7]"): words are enough for users.
+    return str(exc).rsplit(" [", 1)[0] or "invalid torrent file"
+
+
+MAX_DUPLICATE_NAMES = 100
+
+
+def _check_like_2_1(ti: TorrentInfo, data: bytes) -> None:
+    """What 2.1 rejects and 2.0.8 lets through: piles of duplicate file names, and v2 piece
+    layers that do not hash to their file's root."""
+    fs = ti.files()
+    counts: dict[str, int] = {}
+    for i in range(fs.num_files()):
+        # 2.0 renames duplicates to "name.N.ext"; count them under the name they were given.
+        stem = re.sub(r"\.\d+(?=\.[^./]*$|$)", "", fs.file_path(i))
+        counts[stem] = counts.get(stem, 0) + 1
+        if counts[stem] > MAX_DUPLICATE_NAMES:
+            raise TorrentError("too many duplicate filenames")
+    meta = _lt.bdecode(data)
+    layers = meta.get(b"piece layers") if isinstance(meta, dict) else None
+    if isinstance(layers, dict) and layers:
+        roots = {fs.root(i).to_bytes() for i in range(fs.num_files()) if not fs.root(i).is_all_zeros()}
+        for root, layer in layers.items():
+            if root not in roots or not _layer_matches(bytes(layer), bytes(root), ti.piece_length()):
+                raise TorrentError("a piece layer is invalid")
+
+
+def _layer_matches(layer: bytes, root: bytes, piece_length: int) -> bool:
+    """True when a v2 piece layer's merkle tree, padded as BEP 52 says, has `root` at the top."""
+    if not layer or len(layer) % 32:
+        return False
+    nodes = [layer[i:i + 32] for i in range(0, len(layer), 32)]
+    pad = bytes(32)  # a zero leaf hash, then hashed up to one piece's height
+    for _ in range(max(piece_length // 16384, 1).bit_length() - 1):
+        pad = hashlib.sha256(pad + pad).digest()
+    while len(nodes) > 1 or len(nodes) & (len(nodes) - 1):
+        if len(nodes) % 2:
+            nodes.append(pad)
+        nodes = [hashlib.sha256(nodes[i] + nodes[i + 1]).digest() for i in range(0, len(nodes), 2)]
+        pad = hashlib.sha256(pad + pad).digest()
+    return nodes[0] == root
 
 
 def parse_magnet(uri: str) -> AddTorrentParams:
@@ -167,7 +216,8 @@ def make_torrent(
 
 def file_entries(ti: TorrentInfo) -> list[tuple[int, str, int, int]]:
     """(index, path, size, offset) of each real file; pad files (v2/hybrid alignment) left out."""
-    fs = ti.files()
+    # 2.1 deprecates files() in favour of layout(), which 2.0 does not have.
+    fs = ti.layout() if hasattr(ti, "layout") else ti.files()
     pad = _lt.file_storage.flag_pad_file
     return [
         (i, fs.file_path(i), fs.file_size(i), fs.file_offset(i))
