@@ -99,9 +99,10 @@ def _check_like_2_1(ti: TorrentInfo, data: bytes) -> None:
     meta = _lt.bdecode(data)
     layers = meta.get(b"piece layers") if isinstance(meta, dict) else None
     if isinstance(layers, dict) and layers:
-        roots = {fs.root(i).to_bytes() for i in range(fs.num_files()) if not fs.root(i).is_all_zeros()}
+        roots = {fs.root(i).to_bytes() for i in range(fs.num_files())}
         for root, layer in layers.items():
-            if root not in roots or not _layer_matches(bytes(layer), bytes(root), ti.piece_length()):
+            root, layer = bytes(root), bytes(layer)
+            if root not in roots or not _layer_matches(layer, root, ti.piece_length()):
                 raise TorrentError("a piece layer is invalid")
 
 
