@@ -1,0 +1,92 @@
+"""The `swarmplayer` command as a user runs it: a real subprocess, real service, real swarm."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support import REPO, Swarm
+
+from swarmplayer.engine import lt, tstream
+from swarmplayer.supervisor import Service
+
+CLI_TIMEOUT = 240
+
+
+def swarmplayer(*args: str, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMPLAYER_")}
+    env["PYTHONPATH"] = str(REPO / "service")
+    return subprocess.run([sys.executable, "-m", "swarmplayer", "--log-level", "ERROR", *args],
+                          capture_output=True, text=True, timeout=timeout, env=env,
+                          stdin=subprocess.DEVNULL, check=False)
+
+
+def test_make_tstream_round_trip(video: Callable[..., Path], tmp_path: Path) -> None:
+    source = video("clip.mp4", seconds=6, bitrate="800k")
+    out = tmp_path / "clip.tstream"
+    result = swarmplayer("make-tstream", str(source), "-o", str(out), "--piece-size", "32768",
+                         "--tracker", "http://127.0.0.1:1/announce")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    data = out.read_bytes()
+    ti = lt.torrent_info(data)
+    assert ti.piece_length() == 32768
+    meta = lt.bdecode(data)
+    assert meta[b"info"][b"playtime"] == b"0:00:06"
+    rate = tstream.bitrate(meta, None, source.stat().st_size)
+    assert rate == pytest.approx(source.stat().st_size / 6, rel=0.05)
+
+
+def test_make_tstream_refuses_what_is_not_a_video(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not a video")
+    result = swarmplayer("make-tstream", str(text))
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "notes.tstream").exists()
+
+
+def test_demo_streams_the_sample_and_reports_first_frame(tmp_path: Path) -> None:
+    result = swarmplayer("demo", "--once", "--data-dir", str(tmp_path / "demo"), "--port", "0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "stream URL: http://127.0.0.1:" in out
+    assert "prebuffering [" in out and "100%" in out
+    seconds = float(out.split("time to first frame: ")[1].split()[0])
+    assert 0 < seconds < 60
+
+
+def test_play_through_a_running_service(service: Service, swarm: Callable[..., Swarm],
+                                        video: Callable[..., Path], tmp_path: Path) -> None:
+    source = video("episode.mkv", seconds=8, bitrate="600k")
+    seeded = swarm(source)
+    tstream_file = tmp_path / "episode.tstream"
+    tstream_file.write_bytes(seeded.torrent)
+    result = swarmplayer("play", str(tstream_file), "--service", service.url,
+                         "--peer", seeded.seeder.address, "--prebuffer", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"stream URL: {service.url}/stream/{seeded.info_hash}" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["serve", "--port", "http"], "http_port must be a whole number"),
+    (["serve", "--port", "70000"], "http_port must be between 0 and 65535"),
+    (["play", "magnet:?xt=urn:btih:nothex", "--service", "http://127.0.0.1:9"], "error:"),
+])
+def test_bad_input_is_a_clear_error(args: list[str], message: str) -> None:
+    result = swarmplayer(*args, timeout=60)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_bad_config_file_names_the_setting(tmp_path: Path) -> None:
+    config = tmp_path / "swarmplayer.toml"
+    config.write_text('window_seconds = "lots"\n')
+    result = swarmplayer("serve", "--config", str(config), timeout=60)
+    assert result.returncode == 2
+    assert "window_seconds must be a number" in result.stderr
