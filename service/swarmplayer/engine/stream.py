@@ -114,12 +114,25 @@ class StreamScheduler:
                 return
             file.header_seen = True
             file.index_range = media.index_range(file.name, head, file.span.size)
-            if not file.bitrate_known:
-                seconds = media.duration_from_header(file.name, head)
-                if seconds:
-                    file.bitrate = file.span.size / seconds
-                    file.bitrate_known = True
+            self._learn_duration(file, head)
             self._apply()
+
+    def learn_index(self, file: StreamFile, index: bytes) -> None:
+        """From the index at the end (an MP4's moov): the duration, when the header lacked it."""
+        with self.lock:
+            if self._learn_duration(file, index):
+                self._apply()
+
+    @staticmethod
+    def _learn_duration(file: StreamFile, data: bytes) -> bool:
+        if file.bitrate_known:
+            return False
+        seconds = media.duration_from_header(file.name, data)
+        if not seconds:
+            return False
+        file.bitrate = file.span.size / seconds
+        file.bitrate_known = True
+        return True
 
     def reassert(self) -> None:
         """Set every deadline again: ones given while checking or fetching metadata get lost."""
@@ -238,6 +251,9 @@ class FileStream:
             base = piece * span.piece_length - span.offset
             if lo == 0 and not self.file.header_seen:
                 self._scheduler.learn_header(self.file, data[-base:])
+            index = self.file.index_range
+            if index and lo <= index[0] < hi and not self.file.bitrate_known:
+                self._scheduler.learn_index(self.file, data[index[0] - base:])
             begin, end = max(position, lo), min(stop, hi)
             for at in range(begin, end, CHUNK):
                 yield data[at - base: min(at + CHUNK, end) - base]
