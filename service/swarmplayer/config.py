@@ -7,6 +7,7 @@ not a crash in the middle of a stream.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -156,11 +157,15 @@ def _coerce(f: dataclasses.Field[Any], raw: Any, source: str) -> Any:
     if kind in ("int", "float"):
         if isinstance(raw, bool):
             raise ConfigError(f"{where} must be a number, not {raw!r}")
+        wanted = "a whole number" if kind == "int" else "a number"
         try:
-            value = int(raw) if kind == "int" else float(raw)
-        except (TypeError, ValueError):
-            wanted = "a whole number" if kind == "int" else "a number"
+            number = float(raw)
+            value = int(raw) if kind == "int" else number
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{where} must be {wanted}, not {raw!r}") from None
+        # int(2.5) would quietly drop the half; NaN and infinity pass every range check.
+        if not math.isfinite(number) or value != number:
+            raise ConfigError(f"{where} must be {wanted}, not {raw!r}")
         low, high = f.metadata.get("min"), f.metadata.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
             bound = f"at least {low}" if high is None else f"between {low} and {high}"

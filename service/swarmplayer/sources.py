@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,6 +12,9 @@ from .errors import BadInput, Unavailable
 
 MAX_TORRENT_BYTES = 10 << 20
 FETCH_TIMEOUT = 20.0
+# A v1 info-hash in hex (40) or base32 (32), with nothing around it.
+_BARE_HASH = re.compile(r"[0-9A-Fa-f]{40}|[A-Za-z2-7]{32}")
+_MAGNET_PREFIX = re.compile(r"^magnet:/*\?")
 
 
 def add_source(engine: Engine, source: str) -> tuple[str, bool]:
@@ -18,8 +22,12 @@ def add_source(engine: Engine, source: str) -> tuple[str, bool]:
     source = source.strip()
     if not source:
         raise BadInput("give a magnet link, a URL of a .torrent/.tstream, or a file")
+    if _BARE_HASH.fullmatch(source):
+        # A bare info-hash, as index sites show it (Transmission takes these too).
+        source = f"magnet:?xt=urn:btih:{source}"
     if source.startswith("magnet:"):
-        return engine.add_magnet(source)
+        # "magnet:///?…" is the same link written with an empty authority.
+        return engine.add_magnet(_MAGNET_PREFIX.sub("magnet:?", source, count=1))
     if source.startswith(("http://", "https://")):
         return engine.add_torrent_data(fetch_torrent(source), source)
     if "://" in source:
@@ -53,3 +61,5 @@ def read_torrent_file(path: Path) -> bytes:
         raise BadInput(f"no such file: {path}", code="not_found") from None
     except (IsADirectoryError, PermissionError, OSError) as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:  # e.g. a NUL byte, which no path can hold
+        raise BadInput(f"not a file path: {str(path)[:80]!r}") from None

@@ -48,7 +48,8 @@ def stream(info_hash: str, file_index: int | None, name: str = "") -> Response:
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
     if request.method == "HEAD" or start == stop:
         fs.close()
-        return Response(b"", status=status, headers=headers)
+        # No body at all: a b"" body would make werkzeug overwrite Content-Length with 0.
+        return Response(status=status, headers=headers)
     disconnected = request.environ.get("waitress.client_disconnected", lambda: False)
     return Response(_body(fs, start, stop, disconnected), status=status, headers=headers,
                     direct_passthrough=True)

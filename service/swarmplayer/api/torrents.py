@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ..engine.engine import peer_address
 from ..errors import BadInput
 from ..sources import MAX_TORRENT_BYTES, add_source
 from .context import engine
@@ -50,6 +51,8 @@ def add() -> ResponseReturnValue:
         peers = body.get("peers", [])
         if not isinstance(peers, list):
             raise BadInput('"peers" is a list of "host:port"')
+        for peer in peers:  # checked before adding: a bad request must not leave a torrent
+            peer_address(peer)
         info_hash, created = add_source(engine(), given[0])
         if peers:
             engine().connect_peers(info_hash, peers)

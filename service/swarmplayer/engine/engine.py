@@ -211,7 +211,7 @@ class Engine:
 
     def connect_peers(self, info_hash: str, peers: list[str]) -> None:
         """Connect to known peers ("host:port"), e.g. a local swarm with no tracker or DHT."""
-        addresses = [_peer_address(p) for p in peers]
+        addresses = [peer_address(p) for p in peers]
         with self._cond:
             t = self._get(info_hash)
             for address in addresses:
@@ -368,6 +368,9 @@ class Engine:
         on("read_piece_alert", self._on_read_piece)
         on("metadata_received_alert", self._on_metadata)
         on("torrent_checked_alert", self._on_ready)
+        # A file priority change lands asynchronously and resets every piece priority of the
+        # file, wiping a window applied in the meantime: apply it again once it has landed.
+        on("file_prio_alert", self._on_ready)
         on("save_resume_data_alert", self._on_resume_data)
         on("save_resume_data_failed_alert", self._on_resume_failed)
         on("torrent_error_alert", self._on_error)
@@ -472,7 +475,8 @@ class Engine:
         t.handle.set_download_limit(rate if capped else -1)
 
 
-def _peer_address(text: str) -> tuple[str, int]:
+def peer_address(text: str) -> tuple[str, int]:
+    """(host, port) of a "host:port" text; BadInput when it is not one."""
     host, sep, port = str(text).strip().rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

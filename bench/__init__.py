@@ -1,0 +1,1 @@
+"""Streaming benchmarks on a local swarm: `python -m bench` writes docs/benchmarks.md."""

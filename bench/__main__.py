@@ -1,0 +1,77 @@
+"""`python -m bench [--quick]`: measure the service against its limit and the baseline, and write
+docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .child import ROOT
+from .report import Setup, render, verdicts
+from .runs import Plan, Repetition, multi_viewer, repetition
+from .samples import make_samples
+
+log = logging.getLogger("bench")
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    if args.quick:
+        return Plan(seconds=40.0, repetitions=1, before_seek=8.0, after_seek=5.0,
+                    viewers=4, join_window=8.0, viewer_play=12.0)
+    return Plan(repetitions=args.repetitions)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="for development: 40 s media, 1 repetition, 4 viewers")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--kinds", nargs="+", choices=["mp4", "mp4-faststart", "mkv"],
+                        default=["mp4", "mp4-faststart", "mkv"])
+    parser.add_argument("--no-multi", action="store_true", help="skip the multi-viewer run")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
+    plan = _plan(args)
+    began = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="swarmplayer-bench-"))
+    try:
+        log.info("making %g s of media in %s", plan.seconds, work)
+        samples = [s for s in make_samples(work / "media", plan.seconds)
+                   if s.kind in args.kinds]
+        reps: list[Repetition] = []
+        for n in range(plan.repetitions):
+            for sample in samples:
+                log.info("repetition %d/%d, %s", n + 1, plan.repetitions, sample.label)
+                rep = repetition(sample, work / f"run{n}-{sample.kind}", plan)
+                log.info("  limit %.2f/%.2f s; service %.2f/%.2f s, %d stalls; "
+                         "baseline %.2f/%.2f s", rep.limits.startup, rep.limits.seek,
+                         rep.service.startup, rep.service.seek, rep.service.stalls,
+                         rep.baseline.startup, rep.baseline.seek)
+                reps.append(rep)
+        multi = None
+        if not args.no_multi:
+            log.info("multi-viewer: %d viewers", plan.viewers)
+            multi = multi_viewer(samples[0], work / "multi", plan)
+        setup = Setup(plan, "loopback (127.0.0.1), no added delay", time.monotonic() - began)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(render(setup, reps, multi), encoding="utf-8")
+        log.info("wrote %s in %.1f min", args.output, (time.monotonic() - began) / 60)
+        for v in verdicts(reps, multi):
+            log.info("%-55s %8.2f %s", v.name, v.value, "met" if v.met else "MISSED")
+    finally:
+        if args.keep:
+            log.info("work folder kept: %s", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

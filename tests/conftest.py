@@ -1,0 +1,115 @@
+"""Fixtures shared by every test tier: a thread-leak guard and a deadline-bound wait."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from media import make_video
+from support import PIECE_SIZE, SEED_RATE, Swarm, wait_until
+
+from swarmplayer.config import Config
+from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine import lt
+from swarmplayer.supervisor import Service
+
+THREAD_GRACE_S = 10.0
+
+
+def _leaked(before: set[threading.Thread]) -> list[threading.Thread]:
+    """Threads started during the test that must be gone by now: ours, and any non-daemon."""
+    return [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive()
+        and (not t.daemon or t.name.startswith("swarmplayer"))
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves one of our threads (or any non-daemon thread) running.
+
+    Autouse fixtures are set up first, so this check runs after the test's own fixtures
+    (services, peers) have been torn down.
+    """
+    before = set(threading.enumerate())
+    yield
+    end = time.monotonic() + THREAD_GRACE_S
+    for thread in _leaked(before):
+        thread.join(max(end - time.monotonic(), 0))
+    left = _leaked(before)
+    if left:
+        pytest.fail(f"threads left running: {sorted(t.name for t in left)}")
+
+
+@pytest.fixture(name="wait_until")
+def wait_until_fixture() -> Callable[..., object]:
+    return wait_until
+
+
+# ---- the service, videos and a local swarm ---------------------------------------------------
+
+@pytest.fixture
+def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
+    """Start in-process services on loopback-only test configs; all are stopped at teardown."""
+    started: list[Service] = []
+
+    def make(**overrides: Any) -> Service:
+        data_dir = tmp_path / f"service{len(started)}"
+        service = Service(Config.for_tests(data_dir, **overrides)).start()
+        started.append(service)
+        return service
+
+    yield make
+    for service in reversed(started):
+        service.stop()
+
+
+@pytest.fixture
+def service(make_service: Callable[..., Service]) -> Service:
+    return make_service()
+
+
+@pytest.fixture
+def video(tmp_path: Path) -> Callable[..., Path]:
+    """Make a real little video (H.264 + AAC) with ffmpeg; the test is skipped without ffmpeg."""
+
+    def make(name: str = "video.mp4", seconds: float = 10, kind: str | None = None,
+             bitrate: str = "2M", folder: Path | None = None) -> Path:
+        folder = folder or tmp_path / "media"
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = kind or ("mkv" if name.endswith(".mkv") else "mp4")
+        return Path(make_video(folder / name, seconds, kind=kind, bitrate=bitrate))
+
+    return make
+
+
+@pytest.fixture
+def swarm(service: Service) -> Iterator[Callable[..., Swarm]]:
+    """Seed a file or folder from a rate-limited libtorrent peer and add it to the service.
+
+    connect=False leaves the seeder unconnected until the test calls swarm.connect(), e.g. to
+    ask for a range before any of its pieces can exist.
+    """
+    peers: list[Peer] = []
+
+    def make(path: Path, *, piece_size: int = PIECE_SIZE, rate: int = SEED_RATE,
+             connect: bool = True, into: Service | None = None) -> Swarm:
+        into = into or service
+        torrent = lt.bencode(lt.make_torrent(str(path), piece_size=piece_size))
+        seeder = Peer(torrent, path.parent, upload_rate=rate)
+        peers.append(seeder)
+        info_hash, created = into.engine.add_torrent_data(torrent, str(path))
+        assert created
+        made = Swarm(into, info_hash, torrent, path, seeder)
+        if connect:
+            made.connect()
+        return made
+
+    yield make
+    for peer in peers:
+        peer.close()

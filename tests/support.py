@@ -1,0 +1,242 @@
+"""Test helpers: waiting with a deadline, a local swarm, a real HTTP client, the corpus, and the
+service as a separate process. Plain functions and classes; the fixtures are in the conftests.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import pytest
+
+from swarmplayer.demo.swarm import Peer
+from swarmplayer.supervisor import Service
+
+T = TypeVar("T")
+
+REPO = Path(__file__).resolve().parents[1]
+# CI clones the repository with the shared folder beside it.
+CORPUS = REPO.parent / "shared" / "corpus"
+HTTP_TIMEOUT = 30.0
+
+
+# The origin seeder's upload cap: a ~1 MB test video takes a few seconds to arrive, so a test can
+# watch it "while it downloads".
+SEED_RATE = 250_000
+PIECE_SIZE = 32 * 1024
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, what: str,
+               interval: float = 0.05) -> T:
+    """Wait until predicate() is truthy and return its value; fail the test after `timeout` s.
+
+    Only for external state that gives no signal to wait on (an HTTP status, another process):
+    in-process conditions should be waited on directly.
+    """
+    end = time.monotonic() + timeout
+    pause = threading.Event()  # never set: its wait() is a bounded pause, not a sleep loop
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= end:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+        pause.wait(interval)
+
+
+@dataclass
+class Swarm:
+    """A torrent of local content, a rate-limited seeder of it, and the service leeching it."""
+
+    service: Service
+    info_hash: str
+    torrent: bytes
+    path: Path  # the file or folder that was hashed
+    seeder: Peer
+
+    def connect(self) -> None:
+        self.service.engine.connect_peers(self.info_hash, [self.seeder.address])
+
+    def data(self, relative: str = "") -> bytes:
+        """The source bytes of the hashed file, or of a file inside the hashed folder."""
+        return (self.path / relative if relative else self.path).read_bytes()
+
+    def status(self) -> dict[str, Any]:
+        return self.service.engine.status(self.info_hash)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def connect(url: str, timeout: float = HTTP_TIMEOUT) -> tuple[http.client.HTTPConnection, str]:
+    """A connection to the URL's host and the path to ask it for."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    return conn, parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def open_response(url: str, method: str = "GET", headers: dict[str, str] | None = None,
+                  body: bytes | None = None,
+                  timeout: float = HTTP_TIMEOUT) -> tuple[http.client.HTTPConnection,
+                                                          http.client.HTTPResponse]:
+    """Send a request and return the response with its body still unread (close the conn)."""
+    conn, path = connect(url, timeout)
+    conn.request(method, path, body=body, headers=headers or {})
+    return conn, conn.getresponse()
+
+
+def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None,
+          body: bytes | None = None, timeout: float = HTTP_TIMEOUT) -> Reply:
+    conn, response = open_response(url, method, headers, body, timeout)
+    try:
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        conn.close()
+
+
+def api(base: str, method: str, path: str, payload: Any = None) -> Reply:
+    """A JSON call to the service's API."""
+    body = None if payload is None else json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    return fetch(base + path, method, headers, body)
+
+
+def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with one file, and its Content-Type."""
+    boundary = "swarmplayer-test-boundary-7d1f"
+    body = b"".join([
+        f"--{boundary}\r\n".encode(),
+        f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'.encode(),
+        b"Content-Type: application/x-bittorrent\r\n\r\n",
+        data,
+        f"\r\n--{boundary}--\r\n".encode(),
+    ])
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def upload(base: str, data: bytes, filename: str = "upload.torrent",
+           field: str = "torrent") -> Reply:
+    body, content_type = multipart(field, filename, data)
+    return fetch(base + "/api/v1/torrents", "POST", {"Content-Type": content_type}, body)
+
+
+def assert_json_error(reply: Reply, status: int | None = None) -> dict[str, Any]:
+    """A 4xx reply whose body is {"error": code, "message": text}."""
+    assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
+    if status is not None:
+        assert reply.status == status, (reply.status, reply.body[:300])
+    assert reply.headers.get_content_type() == "application/json"
+    body = reply.json()
+    assert isinstance(body.get("error"), str) and body["error"]
+    assert isinstance(body.get("message"), str) and body["message"]
+    assert "Traceback" not in body["message"]
+    return body
+
+
+# ---- the service as a separate process --------------------------------------------------------
+
+_SERVING = re.compile(r"serving on (http://\S+)")
+STARTUP_TIMEOUT = 60.0
+
+
+class ServiceProcess:
+    """`python -m swarmplayer serve` on a loopback-only config file, its log kept in memory."""
+
+    def __init__(self, data_dir: Path, **settings: Any) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.config_file = data_dir.parent / f"{data_dir.name}.toml"
+        values = {
+            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": 0,
+            "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
+            "enable_upnp": False, "enable_natpmp": False, **settings,
+        }
+        self.config_file.write_text("".join(f"{k} = {_toml(v)}\n" for k, v in values.items()))
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.log: list[str] = []
+        self._url_known = threading.Event()
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> ServiceProcess:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(REPO / "service"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        env = {k: v for k, v in env.items() if not k.startswith("SWARMPLAYER_")}
+        self.url = ""
+        self._url_known.clear()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "swarmplayer", "serve", "--config", str(self.config_file)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, env=env, cwd=str(self.data_dir.parent),
+        )
+        self._reader = threading.Thread(target=self._read_log, name="test-service-log",
+                                        daemon=True)
+        self._reader.start()
+        if not self._url_known.wait(STARTUP_TIMEOUT) or not self.url:
+            self.kill()
+            pytest.fail("the service did not start:\n" + self.output())
+        return self
+
+    def _read_log(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.log.append(line)
+            match = _SERVING.search(line)
+            if match and not self.url:
+                self.url = match.group(1)
+                self._url_known.set()
+        self._url_known.set()  # the process ended: stop waiting for its URL
+
+    def output(self) -> str:
+        return "".join(self.log[-80:])
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float) -> int:
+        """Exit status once the process has ended (fails the test if it does not in time)."""
+        assert self.proc is not None
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"the service did not exit within {timeout:g} s:\n{self.output()}")
+        if self._reader is not None:
+            self._reader.join(10)
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to save anything."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+        if self._reader is not None:
+            self._reader.join(10)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string

@@ -1,0 +1,293 @@
+"""The stream scheduler's bookkeeping: deadlines set, moved and released exactly.
+
+A recording stand-in for the torrent handle checks every call; one test repeats the seek with a
+real libtorrent handle and reads back the piece priorities libtorrent holds.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from swarmplayer.config import Config
+from swarmplayer.engine import lt
+from swarmplayer.engine.pieces import (
+    BACKGROUND_PRIORITY,
+    MIN_WINDOW_PIECES,
+    TOP_PRIORITY,
+    URGENT_SECONDS,
+    FileSpan,
+)
+from swarmplayer.engine.settings import settings_pack
+from swarmplayer.engine.stream import FileStream, StreamFile, StreamScheduler
+
+PIECE = 16 * 1024
+PIECES = 100
+HEADER = 4 * PIECE
+BITRATE = 4 * PIECE  # bytes/s: four pieces per second of playback
+WINDOW_S = 10.0
+
+
+class RecordingHandle:
+    """A torrent handle that remembers what it was told, the way libtorrent would hold it."""
+
+    def __init__(self, have: set[int] | None = None) -> None:
+        self.priorities: dict[int, int] = {}
+        self.deadlines: dict[int, int] = {}
+        self.file_priorities: dict[int, int] = {}
+        self.have = have or set()
+        self.resets: list[int] = []
+
+    def piece_priority(self, piece: int, priority: int) -> None:
+        self.priorities[piece] = priority
+
+    def set_piece_deadline(self, piece: int, deadline: int) -> None:
+        # libtorrent makes a piece with a deadline top priority.
+        self.deadlines[piece] = deadline
+        self.priorities[piece] = TOP_PRIORITY
+
+    def reset_piece_deadline(self, piece: int) -> None:
+        assert piece in self.deadlines, f"reset of piece {piece}, which has no deadline"
+        del self.deadlines[piece]
+        self.resets.append(piece)
+
+    def have_piece(self, piece: int) -> bool:
+        return piece in self.have
+
+    def file_priority(self, index: int, priority: int) -> None:
+        self.file_priorities[index] = priority
+
+
+def movie(size: int = PIECES * PIECE, offset: int = 0, index: int = 0) -> StreamFile:
+    return StreamFile(index, f"movie{index}.mp4", FileSpan(offset, size, PIECE), float(BITRATE),
+                      bitrate_known=True)
+
+
+def scheduler(handle: RecordingHandle) -> StreamScheduler:
+    return StreamScheduler(handle, WINDOW_S, HEADER)
+
+
+def deadline_pieces(s: StreamScheduler) -> set[int]:
+    return {p for p, (_, deadline) in s.applied.items() if deadline is not None}
+
+
+def check_invariant(s: StreamScheduler, handle: RecordingHandle) -> None:
+    """What we believe we set is what the handle holds."""
+    assert deadline_pieces(s) == set(handle.deadlines)
+    for piece, (priority, deadline) in s.applied.items():
+        assert handle.priorities[piece] == (TOP_PRIORITY if deadline is not None else priority)
+
+
+def test_open_puts_header_and_last_piece_at_deadline_zero():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    s.open(movie(), 0)
+    assert handle.file_priorities == {0: BACKGROUND_PRIORITY}
+    for piece in [*range(HEADER // PIECE), PIECES - 1]:
+        assert handle.deadlines[piece] == 0
+    check_invariant(s, handle)
+
+
+def test_window_deadlines_grow_with_distance_then_priorities_fall():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    start = 40 * PIECE + 100
+    s.open(movie(), start)
+    window = sorted(p for p in s.applied if 40 <= p < PIECES - 1)
+    assert window[0] == 40
+    assert len(window) == WINDOW_S * BITRATE // PIECE + 1  # the start is not piece-aligned
+    deadlines = [handle.deadlines[p] for p in window if p in handle.deadlines]
+    assert deadlines == sorted(deadlines) and deadlines[0] == 0 and deadlines[-1] > 0
+    assert len(deadlines) == URGENT_SECONDS * BITRATE // PIECE + 1
+    graded = [s.applied[p][0] for p in window if p not in handle.deadlines]
+    assert graded, "the window beyond the urgent seconds has priorities only"
+    assert graded == sorted(graded, reverse=True)
+    assert all(BACKGROUND_PRIORITY < p < TOP_PRIORITY for p in graded)
+    check_invariant(s, handle)
+
+
+def test_seek_releases_the_old_window_and_nothing_else():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    rid = s.open(movie(), 0)
+    before = dict(s.applied)
+    s.move(rid, 70 * PIECE)
+    after = dict(s.applied)
+    released = set(before) - set(after)
+    assert released, "the old window must go"
+    assert all(70 <= p < 70 + WINDOW_S * BITRATE // PIECE for p in set(after) - set(before))
+    # Every released piece is back to background; only pieces that had a deadline were reset.
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY for p in released)
+    assert set(handle.resets) == {p for p in released if before[p][1] is not None}
+    # The header and the index stay wanted.
+    assert {0, PIECES - 1} <= set(after)
+    check_invariant(s, handle)
+
+
+def test_moving_within_a_piece_changes_nothing():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    rid = s.open(movie(), 10 * PIECE)
+    calls = (dict(handle.priorities), dict(handle.deadlines))
+    s.move(rid, 10 * PIECE + PIECE - 1)
+    assert (handle.priorities, handle.deadlines) == calls
+
+
+def test_closing_the_last_reader_releases_every_deadline():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    rid = s.open(movie(), 30 * PIECE)
+    touched = set(s.applied)
+    s.close(rid)
+    assert s.applied == {} and handle.deadlines == {}
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY for p in touched)
+    s.close(rid)  # twice is harmless
+
+
+def test_the_newest_reader_leads():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    file = movie()
+    first = s.open(file, 10 * PIECE)
+    second = s.open(file, 60 * PIECE)
+    lead = s.lead()
+    assert lead is s.readers[second]
+    # The lead's window is long and starts at deadline 0; the other gets a short window whose
+    # deadlines come after the lead's.
+    assert handle.deadlines[60] == 0
+    behind = [p for p in range(10, 10 + MIN_WINDOW_PIECES) if p in handle.deadlines]
+    assert behind and min(handle.deadlines[p] for p in behind) > 0
+    assert 10 + MIN_WINDOW_PIECES not in s.applied
+    s.close(second)
+    assert s.lead() is s.readers[first]
+    assert max(p for p in s.applied if p != PIECES - 1) > 10 + MIN_WINDOW_PIECES
+    check_invariant(s, handle)
+
+
+def test_pieces_we_have_get_no_deadline():
+    handle = RecordingHandle(have={0, 1, 2, 3, 21, 22})
+    s = scheduler(handle)
+    s.open(movie(), 20 * PIECE)
+    assert not {0, 1, 2, 3, 21, 22} & set(handle.deadlines)
+    assert 20 in handle.deadlines and 23 in s.applied
+    check_invariant(s, handle)
+
+
+def test_reassert_sets_every_deadline_again():
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    s.open(movie(), 0)
+    wanted = dict(s.applied)
+    handle.deadlines.clear()  # libtorrent forgot them (deadlines given while checking)
+    handle.priorities.clear()
+    s.reassert()
+    assert s.applied == wanted
+    check_invariant(s, handle)
+
+
+def test_header_learning_adds_the_mp4_index_at_the_end():
+    size = PIECES * PIECE
+    mdat = 80 * PIECE
+    ftyp = struct.pack(">I4s4sI4s", 20, b"ftyp", b"isom", 512, b"isom")
+    head = ftyp + struct.pack(">I4s", mdat, b"mdat") + bytes(PIECE - len(ftyp) - 8)
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    file = movie(size)
+    s.open(file, 0)
+    assert 60 not in s.applied
+    s.learn_header(file, head)
+    assert file.index_range == (20 + mdat, size)
+    moov = range((20 + mdat) // PIECE, PIECES)
+    assert all(handle.deadlines.get(p) == 0 for p in moov)
+    check_invariant(s, handle)
+
+
+def test_buffered_seconds_counts_contiguous_pieces_after_the_lead():
+    handle = RecordingHandle(have={10, 11, 12, 14})
+    s = scheduler(handle)
+    assert s.buffered_seconds() is None
+    s.open(movie(), 10 * PIECE + PIECE // 2)
+    assert s.buffered_seconds() == pytest.approx((2.5 * PIECE) / BITRATE)
+
+
+# ---- FileStream: bytes of a file inside a multi-file torrent ----------------------------------
+
+
+def test_file_stream_serves_exact_bytes_of_an_unaligned_file():
+    torrent = os.urandom(40 * PIECE + 123)
+    offset, size = 5 * PIECE + 777, 20 * PIECE + 1000
+    file = StreamFile(1, "second.mkv", FileSpan(offset, size, PIECE), float(BITRATE))
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    asked: list[int] = []
+
+    def read_piece(piece: int, timeout: float, cancelled: object) -> bytes:
+        asked.append(piece)
+        return torrent[piece * PIECE:(piece + 1) * PIECE]
+
+    expected = torrent[offset:offset + size]
+    for start, stop in [(0, size), (1, 2), (PIECE - 777, PIECE - 776), (size - 5, size),
+                        (3 * PIECE, 9 * PIECE + 1)]:
+        asked.clear()
+        fs = FileStream(s, file, read_piece, timeout=1.0)
+        got = b"".join(fs.iter_range(start, stop))
+        fs.close()
+        assert got == expected[start:stop], (start, stop)
+        assert asked == list(file.span.pieces(start, stop))
+        assert s.readers == {} and handle.deadlines == {}
+    assert file.header_seen  # learnt from the file's own first bytes
+
+
+# ---- a real libtorrent handle ---------------------------------------------------------------
+
+
+@pytest.fixture
+def real_handle(tmp_path: Path) -> Iterator[tuple[object, StreamFile]]:
+    """A torrent of a 100-piece file in a real session, with no data and no peers."""
+    source = tmp_path / "movie.mp4"
+    source.write_bytes(os.urandom(PIECES * PIECE))
+    torrent = lt.bencode(lt.make_torrent(str(source), piece_size=PIECE))
+    session = lt.new_session(settings_pack(Config.for_tests(tmp_path / "leech")))
+    params = lt.AddTorrentParams()
+    params.ti = lt.torrent_info(torrent)
+    params.save_path = str(tmp_path / "leech")
+    params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
+    handle = session.add_torrent(params)
+    _wait_alert(session, "torrent_checked_alert")
+    # As the engine does on add: the file at background priority, settled before streaming.
+    handle.file_priority(0, BACKGROUND_PRIORITY)
+    _wait_alert(session, "file_prio_alert")
+    yield handle, StreamFile(0, "movie.mp4", FileSpan(0, PIECES * PIECE, PIECE), float(BITRATE),
+                             bitrate_known=True)
+    session.pause()
+
+
+def _wait_alert(session: object, name: str, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if lt.wait_for_alert(session, 100) and name in map(lt.alert_name, session.pop_alerts()):
+            return
+    pytest.fail(f"no {name} within {timeout:g} s")
+
+
+def test_real_handle_priorities_after_a_seek(real_handle: tuple[object, StreamFile]):
+    handle, file = real_handle
+    s = StreamScheduler(handle, WINDOW_S, HEADER)
+    rid = s.open(file, 0)
+    s.move(rid, 60 * PIECE)
+    priorities = handle.get_piece_priorities()
+    window = set(range(60, 60 + int(WINDOW_S * BITRATE // PIECE)))
+    kept = set(range(HEADER // PIECE)) | {PIECES - 1}
+    assert set(s.applied) == window | kept
+    for piece, priority in enumerate(priorities):
+        if piece in window | kept:
+            assert priority > BACKGROUND_PRIORITY, (piece, priority)
+        else:
+            assert priority == BACKGROUND_PRIORITY, (piece, priority)
+    s.close(rid)
+    assert set(handle.get_piece_priorities()) == {BACKGROUND_PRIORITY}
