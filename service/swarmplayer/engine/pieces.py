@@ -13,7 +13,10 @@ BACKGROUND_PRIORITY = 1
 # arrives exactly on time has already stalled a player that reads a little ahead.
 DEADLINE_SLACK = 0.5
 # Seconds of playback ahead of a reader that get deadlines (the rest of the window: priorities).
-URGENT_SECONDS = 2.0
+# Short: libtorrent fetches all deadline pieces at top priority in random order, and while any
+# exist it gives each peer one ordinary request at a time, so a long deadline run delays the
+# very piece the player waits for (bench, local swarm: first frame ~2 s → ~1 s).
+URGENT_SECONDS = 0.5
 # However slow the bitrate, look at least this many pieces ahead (a piece may hold < 1 s of video).
 MIN_WINDOW_PIECES = 4
 
@@ -89,18 +92,26 @@ def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
     bitrate = max(bitrate, 1.0)
     floor = MIN_WINDOW_PIECES * span.piece_length
     length = max(int(bitrate * seconds), floor) if lead else floor
-    urgent_bytes = max(int(bitrate * URGENT_SECONDS), floor)
+    urgent_bytes = max(int(bitrate * URGENT_SECONDS), span.piece_length)
     offset_ms = 0 if lead else int(seconds * 1000 * DEADLINE_SLACK)
     pieces = span.pieces(position, min(position + length, span.size))
     plan: dict[int, tuple[int, int | None]] = {}
-    for rank, piece in enumerate(pieces):
+    graded = 0
+    for piece in pieces:
         ahead = max(span.bytes_of(piece)[0] - position, 0)
         if ahead < urgent_bytes:
             plan[piece] = (TOP_PRIORITY, offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK))
         else:
-            # Falls off from 6 to 2 across the rest of the window.
-            plan[piece] = (max(TOP_PRIORITY - 1 - rank * 5 // max(len(pieces), 1), 2), None)
+            plan[piece] = (_graded_priority(graded), None)
+            graded += 1
     return PiecePlan(plan)
+
+
+def _graded_priority(rank: int) -> int:
+    """6 for the next piece, 5 for the two after, 4 for the next four, 3 for the next eight,
+    then 2: libtorrent picks at random within a priority, so near the playhead the levels are
+    narrow (pieces come nearly in order) and further out wide (any order will do)."""
+    return max(TOP_PRIORITY - (rank + 1).bit_length(), 2)
 
 
 def merge(*plans: PiecePlan) -> PiecePlan:

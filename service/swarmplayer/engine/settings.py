@@ -33,6 +33,10 @@ def settings_pack(config: Config) -> dict[str, Any]:
         # one; this took a second off the time to first frame in the demo swarm.
         "tick_interval": 100,
         "initial_picker_threshold": 0,
+        # Uploading: a peer we have just unchoked has no upload rate yet, and libtorrent then
+        # reads one block at a time for it (the low watermark), one per rate-limiter tick: a
+        # second of trickle before a viewer of ours serves another at speed. A piece's worth.
+        "send_buffer_low_watermark": 256 * 1024,
         "piece_timeout": 5,
         "peer_timeout": 30,
         "strict_end_game_mode": False,
