@@ -4,6 +4,7 @@ service as a separate process. Plain functions and classes; the fixtures are in 
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import os
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.supervisor import Service
 
@@ -165,11 +167,10 @@ class ServiceProcess:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         self.config_file = data_dir.parent / f"{data_dir.name}.toml"
-        values = {
-            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": 0,
-            "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
-            "enable_upnp": False, "enable_natpmp": False, **settings,
-        }
+        # Whatever Config.for_tests sets (loopback only, discovery off, …), as a config file.
+        wanted, defaults = Config.for_tests(data_dir, **settings), Config(data_dir=str(data_dir))
+        values = {f.name: getattr(wanted, f.name) for f in dataclasses.fields(Config)
+                  if f.name == "data_dir" or getattr(wanted, f.name) != getattr(defaults, f.name)}
         self.config_file.write_text("".join(f"{k} = {_toml(v)}\n" for k, v in values.items()))
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
@@ -178,6 +179,14 @@ class ServiceProcess:
         self._reader: threading.Thread | None = None
 
     def start(self) -> ServiceProcess:
+        """Launch the process and wait until it says where it serves."""
+        self.launch()
+        if not self._url_known.wait(STARTUP_TIMEOUT) or not self.url:
+            self.kill()
+            pytest.fail("the service did not start:\n" + self.output())
+        return self
+
+    def launch(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(REPO / "service"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
         env = {k: v for k, v in env.items() if not k.startswith("SWARMPLAYER_")}
@@ -191,10 +200,6 @@ class ServiceProcess:
         self._reader = threading.Thread(target=self._read_log, name="test-service-log",
                                         daemon=True)
         self._reader.start()
-        if not self._url_known.wait(STARTUP_TIMEOUT) or not self.url:
-            self.kill()
-            pytest.fail("the service did not start:\n" + self.output())
-        return self
 
     def _read_log(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None

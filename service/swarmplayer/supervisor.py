@@ -7,6 +7,8 @@ import signal
 import threading
 from typing import Any
 
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from .api import create_app
@@ -58,11 +60,7 @@ class Service:
             return
         self._stopped.set()
         if self._server is not None:
-            self._server.close()
-            # waitress has no public shutdown: close the open channels so its loop ends.
-            for channel in list(self._server._map.values()):
-                channel.close()
-            self._server.task_dispatcher.shutdown(timeout=5)
+            _shut_down(self._server)
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.engine.stop()
@@ -76,3 +74,25 @@ class Service:
         done.wait()
         log.info("stopping")
         self.stop()
+
+def _shut_down(server: Any) -> None:
+    """Stop a waitress server whose loop runs on another thread (waitress has no public way).
+
+    Its socket map belongs to that loop: closing sockets from here races its select() and
+    kills the loop with EBADF. So the closing runs on the loop thread (a trigger thunk), the
+    workers finish, and only then goes the trigger, whose empty map ends the loop.
+    """
+
+    def hang_up() -> None:
+        for dispatcher in list(server._map.values()):
+            if isinstance(dispatcher, HTTPChannel):
+                dispatcher.handle_close()  # also wakes a worker waiting to write to it
+            elif dispatcher is server:
+                # The listening socket, no new connections (the server's own close() would
+                # take the trigger with it, which the workers still need).
+                wasyncore.dispatcher.close(server)
+
+    server.trigger.pull_trigger(hang_up)
+    # Open requests end now: a waiting stream reader sees its client gone within a second.
+    server.task_dispatcher.shutdown(timeout=5)
+    server.trigger.pull_trigger(server.trigger.close)

@@ -161,6 +161,8 @@ class Engine:
             if info_hash in self._torrents:
                 return info_hash, False
             t = self._add_params(params, source=source, meta=meta)
+            if t.info_hash != info_hash:  # one we have, known to libtorrent by its other hash
+                return t.info_hash, False
             name = t.handle.status().name or info_hash
             self.store.add_torrent(info_hash, name, source, t.bitrate)
             # A resume file from the first moment: a crash before the first save still
@@ -176,6 +178,11 @@ class Engine:
         # We schedule by deadlines ourselves: libtorrent's queueing must never pause a stream.
         params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
         handle = self.session.add_torrent(params)
+        # libtorrent answers a torrent it already has (the same by its v1 or its v2 hash) with
+        # that torrent's handle: it must stay one torrent here too, not two sharing a handle.
+        same = self._torrents.get(lt.hash_hex(handle.info_hashes()))
+        if same is not None:
+            return same
         scheduler = StreamScheduler(handle, self.config.window_seconds, self.config.header_bytes)
         t = _Torrent(info_hash, handle, source, scheduler, meta=meta, bitrate=bitrate)
         if bitrate is None and meta is not None and params.ti is not None:
