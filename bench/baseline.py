@@ -61,15 +61,19 @@ class Baseline:
             self.handle.connect_peer(("127.0.0.1", port))
         (_, name, size, _), = lt.file_entries(params.ti)
         self.piece_length = params.ti.piece_length()
-        self.server = RangeServer(self.data_dir / name, size=size, ready=self._ready).start()
+        self.path = self.data_dir / name
+        self.server = RangeServer(self.path, size=size, ready=self._ready).start()
         return {"url": self.server.url}
 
     def _ready(self, start: int, stop: int) -> bool:
-        """Wait until every piece under [start, stop) is downloaded (False on timeout)."""
+        """Wait until every piece under [start, stop) is downloaded and the file is on disk
+        (libtorrent creates it at its first write, which can come after the first hash check);
+        False on timeout."""
         pieces = range(start // self.piece_length, (stop - 1) // self.piece_length + 1)
         with self._cond:
-            return self._cond.wait_for(lambda: all(self.handle.have_piece(p) for p in pieces),
-                                       WAIT_TIMEOUT)
+            return self._cond.wait_for(
+                lambda: all(self.handle.have_piece(p) for p in pieces) and self.path.exists(),
+                WAIT_TIMEOUT)
 
     def stats(self) -> dict[str, Any]:
         return {"downloaded": self.handle.status().all_time_download if self.handle else 0}

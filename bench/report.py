@@ -29,7 +29,6 @@ ORIGIN_COPIES_BAR = 3.0
 @dataclass(frozen=True)
 class Setup:
     plan: Plan
-    mode: str  # how the network was emulated
     duration: float  # the whole benchmark, seconds
 
 
@@ -61,16 +60,24 @@ def _value(rep: Repetition, path: str) -> float:
     return float(getattr(getattr(rep, owner), name))
 
 
+def groups(reps: Sequence[Repetition]) -> list[tuple[str, list[Repetition]]]:
+    """The runs by network mode and media, labelled, in a stable order."""
+    out = []
+    for mode in dict.fromkeys(r.mode for r in reps):
+        for kind, label in LABELS.items():
+            mine = [r for r in reps if r.kind == kind and r.mode == mode]
+            if mine:
+                out.append((label if mode == "loopback" else f"{label}, {mode}", mine))
+    return out
+
+
 def verdicts(reps: Sequence[Repetition], multi: MultiViewer | None) -> list[Verdict]:
     """The bar of issue 4, line by line."""
     out: list[Verdict] = []
-    for kind in LABELS:
-        mine = [r for r in reps if r.kind == kind]
-        if not mine:
-            continue
-        out.append(Verdict(f"startup / limit, {LABELS[kind]}",
+    for label, mine in groups(reps):
+        out.append(Verdict(f"startup / limit, {label}",
                            _pair_ratio(mine, "service.startup", "limits.startup"), STARTUP_BAR))
-        out.append(Verdict(f"seek / limit, {LABELS[kind]}",
+        out.append(Verdict(f"seek / limit, {label}",
                            _pair_ratio(mine, "service.seek", "limits.seek"), SEEK_BAR))
     service = [r.service for r in reps]
     failed = sum(1 for m in service if m.error)
@@ -115,7 +122,10 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, libtorrent {'.'.join(map(str, lt.VERSION))}, "
         f"ffmpeg {_ffmpeg_version()}.",
-        f"- Network: {setup.mode}.",
+        "- Network: 127.0.0.1. The delayed mode adds a round trip between the client and each "
+        "seeder with a user-space relay (bench/delay.py: each byte held half the round trip "
+        "each way, a new connection held one round trip): this kernel has no sch_netem, nor "
+        "any other qdisc that delays, so network namespaces alone could not add the delay.",
         f"- Swarm, fresh for every run: an origin seeder capped at {ORIGIN_RATE * 8 / 1e6:g} "
         f"Mbit/s upload, an extra seeder capped at {EXTRA_RATE * 8 / 1e6:g} Mbit/s, and the "
         "client under test starting empty; each in its own process, every peer in libtorrent's "
@@ -148,10 +158,7 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         "| offload | origin MB | peak RSS MB | CPU s |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for kind, label in LABELS.items():
-        mine = [r for r in reps if r.kind == kind]
-        if not mine:
-            continue
+    for label, mine in groups(reps):
         limit_startup = _med([r.limits.startup for r in mine])
         limit_seek = _med([r.limits.seek for r in mine])
         lines.append(
@@ -172,8 +179,8 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
               "### Limits in detail (medians)", "",
               "| media | pieces before 1st frame | ffmpeg local s | pieces after seek "
               "| ffmpeg local s (seek) | RTT ms |", "|---|---|---|---|---|---|"]
-    for kind, label in LABELS.items():
-        mine = [r.limits for r in reps if r.kind == kind]
+    for label, group in groups(reps):
+        mine = [r.limits for r in group]
         if mine:
             lines.append(
                 f"| {label} | {_fmt(_med([m.startup_pieces for m in mine]), 0)} "
@@ -183,8 +190,7 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
                 f"| {_fmt(_med([m.rtt * 1000 for m in mine]), 3)} |")
     lines += ["", "### Service ÷ baseline (median of pairs)", "",
               "| media | startup | seek | CPU |", "|---|---|---|---|"]
-    for kind, label in LABELS.items():
-        mine = [r for r in reps if r.kind == kind]
+    for label, mine in groups(reps):
         if mine:
             lines.append(
                 f"| {label} | {_fmt(_pair_ratio(mine, 'service.startup', 'baseline.startup'))} "
@@ -209,7 +215,7 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         sign = "≥" if v.higher_is_better else "≤"
         lines.append(f"| {v.name} | {_fmt(v.value)} | {sign} {v.target:g} "
                      f"| {'yes' if v.met else '**no**'} |")
-    errors = [f"{r.kind} {who}: {getattr(r, who).error}" for r in reps
+    errors = [f"{r.kind} ({r.mode}) {who}: {getattr(r, who).error}" for r in reps
               for who in ("service", "baseline") if getattr(r, who).error]
     if errors:
         lines += ["", "### Failed runs", ""] + [f"- {e}" for e in errors]

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import calc
 from .child import ChildError
 from .decode import DecodeFailed, LocalDecode, first_frame, local_decode
+from .delay import DelayRelay
 from .meter import Meter
 from .player import play
 from .samples import PIECE_SIZE, Sample
@@ -38,10 +39,11 @@ class Plan:
     seconds: float = 120.0  # media length
     repetitions: int = 3
     before_seek: float = 20.0  # seconds of playback before the seek
-    after_seek: float = 10.0
+    after_seek: float = 6.0
     viewers: int = 8
     join_window: float = 30.0
     viewer_play: float = 30.0
+    rtt: float = 0.0  # added round trip between client and seeders (bench.delay); 0: loopback
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Limits:
 @dataclass
 class Repetition:
     kind: str
+    mode: str  # the network: "loopback" or the added round trip
     limits: Limits
     service: Measured
     baseline: Measured
@@ -122,14 +125,18 @@ def measure(make_client: Callable[[Path], Client], sample: Sample, workdir: Path
     """Fresh swarm, fresh client: startup, playback, seek, playback, then the counters."""
     result = Measured()
     seeders: list[Seeder] = []
+    relays: list[DelayRelay] = []
     client: Client | None = None
     try:
         seeders = [Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE),
                    Seeder(sample.torrent, sample.path.parent, EXTRA_RATE)]
+        if plan.rtt:
+            relays = [DelayRelay(s.port, plan.rtt).start() for s in seeders]
+        ports = [r.port for r in relays] or [s.port for s in seeders]
         client = make_client(workdir)
         meter = Meter(client.pid)
         began = time.perf_counter()
-        url = client.play(sample.torrent, [s.port for s in seeders])
+        url = client.play(sample.torrent, ports)
         first_frame(url)
         result.startup = time.perf_counter() - began
         before = play(url, 0, sample.rate, plan.before_seek)
@@ -152,6 +159,8 @@ def measure(make_client: Callable[[Path], Client], sample: Sample, workdir: Path
     finally:
         if client is not None:
             client.stop()
+        for relay in relays:
+            relay.stop()
         for seeder in seeders:
             seeder.stop()
     return result
@@ -159,15 +168,21 @@ def measure(make_client: Callable[[Path], Client], sample: Sample, workdir: Path
 
 def repetition(sample: Sample, workdir: Path, plan: Plan) -> Repetition:
     """The limit, the service and the baseline, one after the other on fresh swarms."""
-    probe = Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE)
-    try:
-        rtt = loopback_rtt(probe.port)
-    finally:
-        probe.stop()
+    rtt = plan.rtt
+    if not rtt:
+        probe = Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE)
+        try:
+            rtt = loopback_rtt(probe.port)
+        finally:
+            probe.stop()
     run_limits, seek = limits(sample, rtt)
     service = measure(ServiceClient, sample, workdir / "service", plan, seek.last_offset)
     baseline = measure(BaselineClient, sample, workdir / "baseline", plan, seek.last_offset)
-    return Repetition(sample.kind, run_limits, service, baseline)
+    return Repetition(sample.kind, mode_name(plan), run_limits, service, baseline)
+
+
+def mode_name(plan: Plan) -> str:
+    return f"{plan.rtt * 1000:g} ms RTT" if plan.rtt else "loopback"
 
 
 def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:

@@ -1,0 +1,59 @@
+"""The benchmark's delay line: bytes come through intact, a round trip later than without it."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bench.delay import DelayRelay
+
+RTT = 0.1
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        while data := self.request.recv(65536):
+            self.request.sendall(data)
+
+
+@pytest.fixture
+def echo_port() -> Iterator[int]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def _echo_once(port: int, payload: bytes) -> tuple[bytes, float]:
+    began = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(payload)
+        got = b""
+        while len(got) < len(payload):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    return got, time.perf_counter() - began
+
+
+def test_the_relay_delays_set_up_and_each_direction(echo_port: int):
+    relay = DelayRelay(echo_port, RTT).start()
+    try:
+        payload = bytes(range(256)) * 1024
+        got, elapsed = _echo_once(relay.port, payload)
+    finally:
+        relay.stop()
+    assert got == payload
+    # One round trip to connect, then half of one each way.
+    assert 2 * RTT <= elapsed < 2 * RTT + 2.0
+
