@@ -33,6 +33,9 @@ def settings_pack(config: Config) -> dict[str, Any]:
         # one; this took a second off the time to first frame in the demo swarm.
         "tick_interval": 100,
         "initial_picker_threshold": 0,
+        # Connect out over TCP: the kernel does its work, where uTP costs a small board CPU in
+        # user space; peers that prefer uTP can still connect in over it.
+        "enable_outgoing_utp": False,
         # Uploading: a peer we have just unchoked has no upload rate yet, and libtorrent then
         # reads one block at a time for it (the low watermark), one per rate-limiter tick: a
         # second of trickle before a viewer of ours serves another at speed. A piece's worth.
