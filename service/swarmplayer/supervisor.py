@@ -64,10 +64,8 @@ class Service:
         if self._stopped.is_set():
             return
         self._stopped.set()
-        if self._server is not None:
-            _shut_down(self._server)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if self._server is not None and self._thread is not None:
+            _shut_down(self._server, self._thread)
         self.engine.stop()
         self.store.close()
 
@@ -80,12 +78,13 @@ class Service:
         log.info("stopping")
         self.stop()
 
-def _shut_down(server: Any) -> None:
+def _shut_down(server: Any, loop: threading.Thread) -> None:
     """Stop a waitress server whose loop runs on another thread (waitress has no public way).
 
     Its socket map belongs to that loop: closing sockets from here races its select() and
-    kills the loop with EBADF. So the closing runs on the loop thread (a trigger thunk), the
-    workers finish, and only then goes the trigger, whose empty map ends the loop.
+    kills the loop with EBADF. So the closing runs on the loop thread (a trigger thunk), which
+    also takes the trigger out of the map, so the loop ends; the workers finish; the trigger,
+    which they pull when they do, is closed last.
     """
 
     def hang_up() -> None:
@@ -96,8 +95,10 @@ def _shut_down(server: Any) -> None:
                 # The listening socket, no new connections (the server's own close() would
                 # take the trigger with it, which the workers still need).
                 wasyncore.dispatcher.close(server)
+        server.trigger.del_channel()
 
     server.trigger.pull_trigger(hang_up)
+    loop.join(timeout=10)
     # Open requests end now: a waiting stream reader sees its client gone within a second.
     server.task_dispatcher.shutdown(timeout=5)
-    server.trigger.pull_trigger(server.trigger.close)
+    server.trigger.close()

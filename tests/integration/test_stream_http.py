@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from support import PIECE_SIZE, Swarm, api, connect, fetch, open_response, wait_until
 
+from swarmplayer.config import Config
 from swarmplayer.supervisor import Service
 
 READ = 64 * 1024
@@ -217,3 +218,13 @@ def test_multi_file_torrent(swarm: Callable[..., Swarm], video: Callable[..., Pa
     assert status == 200 and body == small.read_bytes()
     missing = fetch(stream_url(s, 99))
     assert missing.status == 404 and missing.json()["error"] == "not_found"
+    # After a restart, the episode that had to be raised from "wait" still streams.
+    s.service.stop()
+    again = Service(Config.for_tests(s.service.config.data_dir)).start()
+    try:
+        restarted = Swarm(again, s.info_hash, s.torrent, s.path, s.seeder)
+        status, body, _ = read_while_downloading(
+            restarted, stream_url(restarted, files["S01E01.mp4"]["index"]))
+        assert status == 200 and body == small.read_bytes()
+    finally:
+        again.stop()

@@ -103,11 +103,14 @@ class Engine:
                 log.error("ignoring resume file of %s: %s", info_hash, exc)
                 self.resume.path(info_hash).rename(self.resume.path(info_hash).with_suffix(".bad"))
                 continue
+            if unclean and params.ti is not None and not all(params.have_pieces):
+                # Without a piece list libtorrent checks the files it finds. (force_recheck()
+                # after adding is silently ignored while it is still checking resume data.)
+                params.have_pieces = []
+                params.verified_pieces = []
             row = self.store.torrent(info_hash)
-            t = self._add_params(params, source=row.source if row else "resume",
-                                 bitrate=row.bitrate if row else None)
-            if unclean and params.ti is not None and not t.handle.status().is_seeding:
-                t.handle.force_recheck()
+            self._add_params(params, source=row.source if row else "resume",
+                             bitrate=row.bitrate if row else None)
         self.alerts.start()
         self._upkeep.start()
 
@@ -177,6 +180,11 @@ class Engine:
         params.save_path = str(self.config.cache_dir / info_hash)
         # We schedule by deadlines ourselves: libtorrent's queueing must never pause a stream.
         params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
+        if params.ti is not None and not params.file_priorities:
+            # Given with the torrent, so its storage starts with them: a change still in flight
+            # while blocks arrive races libtorrent's part file (2.0.8: "partfile_write … End of
+            # file"). A resume file brings its own, which may have been raised since.
+            params.file_priorities = self._file_priorities(params.ti)
         handle = self.session.add_torrent(params)
         # libtorrent answers a torrent it already has (the same by its v1 or its v2 hash) with
         # that torrent's handle: it must stay one torrent here too, not two sharing a handle.
@@ -190,19 +198,37 @@ class Engine:
             t.bitrate = tstream.bitrate(meta, None, params.ti.total_size())
         with self._cond:
             self._torrents[info_hash] = t
-            if params.ti is not None:
-                self._init_files(t)
         return t
 
     def _init_files(self, t: _Torrent) -> None:
-        """Once metadata is known: which files download in the background, which wait."""
-        ti = t.handle.torrent_file()
+        """Once a magnet's metadata is known: which files download in the background."""
+        priorities = self._file_priorities(t.handle.torrent_file())
+        if priorities:
+            t.handle.prioritize_files(priorities)
+
+    def _file_priorities(self, ti: Any) -> list[int]:
+        """Per file: background (the default video, small side files) or 0, to wait its turn;
+        [] for a single file (libtorrent's default)."""
         entries = lt.file_entries(ti)
+        if len(entries) < 2:
+            return []
         default = self._default_file(entries)
+        priorities = [BACKGROUND_PRIORITY] * ti.num_files()  # pad files included
         for index, path, size, _offset in entries:
             keep = index == default or (size <= SIDECAR_MAX_BYTES and not media.is_video(path))
-            if len(entries) > 1:
-                t.handle.file_priority(index, BACKGROUND_PRIORITY if keep else 0)
+            priorities[index] = BACKGROUND_PRIORITY if keep else 0
+        return priorities
+
+    def _unskip(self, t: _Torrent, index: int, end: float) -> None:
+        """Raise a waiting file (priority 0) to background, and wait until that has landed:
+        libtorrent moves its blocks out of the part file then, and a deadline set before
+        races that move (2.0.8: "partfile_write … End of file")."""
+        t.handle.file_priority(index, BACKGROUND_PRIORITY)
+        while t.handle.file_priority(index) == 0:  # the getter answers once it has landed
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Unavailable(f"file {index} of {t.info_hash} did not get ready in time")
+            self._cond.wait(left)  # woken by file_prio_alert
 
     @staticmethod
     def _default_file(entries: list[tuple[int, str, int, int]]) -> int:
@@ -320,6 +346,8 @@ class Engine:
             if file_index is None:
                 file_index = self._default_file(lt.file_entries(t.handle.torrent_file()))
             file = self._stream_file(t, file_index)
+            if t.handle.file_priority(file_index) == 0:
+                self._unskip(t, file_index, end)
         self.store.update_torrent(t.info_hash, last_played_at=time.time())
         return FileStream(t.scheduler, file, lambda p, to, c: self._piece(t, p, to, c),
                           self.config.read_timeout)
