@@ -15,6 +15,7 @@ from support import PIECE_SIZE, SEED_RATE, Swarm, wait_until
 from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt
+from swarmplayer.errors import ServiceError
 from swarmplayer.supervisor import Service
 
 THREAD_GRACE_S = 10.0
@@ -113,3 +114,42 @@ def swarm(service: Service) -> Iterator[Callable[..., Swarm]]:
     yield make
     for peer in peers:
         peer.close()
+
+
+@pytest.fixture
+def watch() -> Iterator[Callable[[Service, str], Callable[[], None]]]:
+    """Play a torrent's default file the way a paused player does: open a stream, take its
+    first bytes and hold the stream open, so the torrent counts as playing. Returns a function
+    that stops watching; whatever is still watched stops at teardown."""
+    stops: list[Callable[[], None]] = []
+
+    def start(into: Service, info_hash: str) -> Callable[[], None]:
+        fs = into.engine.open_stream(info_hash)
+        done = threading.Event()
+
+        def play() -> None:
+            chunks = fs.iter_range(0, fs.size, done.is_set)
+            try:
+                next(chunks, None)
+                done.wait(300)
+            except ServiceError:
+                pass  # stopped before the first bytes came
+            finally:
+                chunks.close()
+                fs.close()
+
+        player = threading.Thread(target=play, name="test-watch", daemon=True)
+        player.start()
+        wait_until(lambda: (into.engine.status(info_hash)["stream"] or {}).get("readers"), 30,
+                   "the stream to be open")
+
+        def stop() -> None:
+            done.set()
+            player.join(30)
+
+        stops.append(stop)
+        return stop
+
+    yield start
+    for stop in stops:
+        stop()

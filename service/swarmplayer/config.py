@@ -16,6 +16,9 @@ from typing import Any
 
 import tomllib
 
+from .cache.policy import parse_amount
+from .profiles import check_profile_name, parse_switch, parse_tuning
+
 ENV_PREFIX = "SWARMPLAYER_"
 
 
@@ -32,6 +35,11 @@ def _default_data_dir() -> str:
 
 def _range(low: float, high: float | None = None) -> dict[str, Any]:
     return {"min": low, "max": high}
+
+
+def _checked(check: Any) -> dict[str, Any]:
+    """A text setting whose value `check` accepts (it raises ValueError saying why not)."""
+    return {"check": check}
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class Config:
     local_peers_rate_limited: bool = False
     download_rate_limit: int = field(default=0, metadata=_range(0))  # bytes/s, 0 = unlimited
     upload_rate_limit: int = field(default=0, metadata=_range(0))
-    connections_limit: int = field(default=200, metadata=_range(2, 10000))
+    connections_limit: int = field(default=0, metadata=_range(0, 10000))  # 0: the profile's
     # Streaming.
     window_seconds: float = field(default=30.0, metadata=_range(2, 600))
     # The container header at deadline 0; the window takes over right after it.
@@ -63,6 +71,21 @@ class Config:
     buffer_cap_seconds: float = field(default=0.0, metadata=_range(0, 3600))
     buffer_cap_rate: int = field(default=0, metadata=_range(0))  # bytes/s while capped
     resume_save_interval: float = field(default=30.0, metadata=_range(1, 3600))
+    # Disk cache: bytes ("500M", "20G") or a share of the disk ("80%"); units are powers of 1024.
+    # The quota may be exceeded only by the streams playing; the free-disk floor never.
+    cache_quota: str = field(default="80%", metadata=_checked(parse_amount))
+    min_free_disk: str = field(default="1G", metadata=_checked(parse_amount))
+    cache_interval: float = field(default=10.0, metadata=_range(0.5, 3600))  # seconds
+    # Seeding what was watched, within these limits (0: no limit).
+    seed_ratio_limit: float = field(default=2.0, metadata=_range(0))
+    seed_time_limit: float = field(default=7 * 86400.0, metadata=_range(0))  # seconds
+    seed_upload_rate_limit: int = field(default=0, metadata=_range(0))  # bytes/s, all seeds
+    seed_while_playing: str = field(default="auto", metadata=_checked(parse_switch))
+    # Resource governor: profile ("auto" or pi-zero-2, pi-3, pi-4, desktop) and overrides of
+    # its libtorrent settings, e.g. "connections_limit=40,aio_threads=2".
+    governor_profile: str = field(default="auto", metadata=_checked(check_profile_name))
+    tuning: str = field(default="", metadata=_checked(parse_tuning))
+    monitor_interval: float = field(default=5.0, metadata=_range(0.5, 3600))  # seconds
 
     @property
     def cache_dir(self) -> Path:
@@ -89,6 +112,12 @@ class Config:
             enable_upnp=False,
             enable_natpmp=False,
             read_timeout=20.0,
+            # A test machine's disk is not a cache to manage: act only when it is really full.
+            cache_quota="100%",
+            min_free_disk="0",
+            # Nor is its load a reason to throttle another test's swarm: tests that check the
+            # governor drive its tick() with a fake system reader.
+            monitor_interval=3600.0,
         )
         base.update(overrides)
         return cls.from_mapping(base, source="test overrides")
@@ -171,6 +200,17 @@ def _coerce(f: dataclasses.Field[Any], raw: Any, source: str) -> Any:
             bound = f"at least {low}" if high is None else f"between {low} and {high}"
             raise ConfigError(f"{where} must be {bound}, not {value}")
         return value
+    check = f.metadata.get("check")
+    if check is not None:
+        # TOML can give a list or a table here: say so rather than let the parser trip on it.
+        # (A bool is let through: `seed_while_playing = false` is what a user writes.)
+        if not isinstance(raw, (str, int, float)):
+            raise ConfigError(f"{where} must be a text, not {raw!r}")
+        try:
+            check(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        return str(raw).strip()
     if not isinstance(raw, (str, os.PathLike)) or not str(raw).strip():
         raise ConfigError(f"{where} must be a non-empty text, not {raw!r}")
     return str(raw)

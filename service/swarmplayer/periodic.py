@@ -20,23 +20,34 @@ class Periodic:
         self.interval = interval
         self._tick = tick
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._stop.clear()
+        self._wake.clear()
         self._thread = threading.Thread(target=self._run, name=f"swarmplayer-{self.name}",
                                         daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """Tick now rather than at the end of the interval (safe from any thread)."""
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
 
     def _run(self) -> None:
-        # Event.wait is both the interval timer and the stop signal: no sleep, prompt stop.
-        while not self._stop.wait(self.interval):
+        # Event.wait is the interval timer and the stop and wake signal: no sleep, prompt stop.
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
                 self._tick()
             except Exception:

@@ -23,6 +23,12 @@ CREATE TABLE IF NOT EXISTS torrents (
     last_played_at REAL,
     bitrate REAL
 );
+-- What the user asked the cache to spare: pinned (never evict) or keep (not before complete).
+CREATE TABLE IF NOT EXISTS cache_flags (
+    info_hash TEXT PRIMARY KEY,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    keep INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -60,7 +66,14 @@ class Store:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                # A COMMIT that failed (disk full) can leave the transaction open, and every
+                # later write would then fail too, even once there is room again.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -87,6 +100,22 @@ class Store:
     def remove_torrent(self, info_hash: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM torrents WHERE info_hash = ?", (info_hash,))
+            db.execute("DELETE FROM cache_flags WHERE info_hash = ?", (info_hash,))
+
+    def set_cache_flag(self, info_hash: str, flag: str, value: bool) -> None:
+        """Set 'pinned' or 'keep' for a torrent."""
+        if flag not in ("pinned", "keep"):
+            raise ValueError(f"no cache flag {flag!r}")
+        with self._tx() as db:
+            db.execute(f"INSERT INTO cache_flags (info_hash, {flag}) VALUES (?, ?) "
+                       f"ON CONFLICT(info_hash) DO UPDATE SET {flag} = excluded.{flag}",
+                       (info_hash, int(value)))
+
+    def cache_flags(self) -> dict[str, tuple[bool, bool]]:
+        """info-hash → (pinned, keep), for the torrents that have a flag set."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM cache_flags").fetchall()
+        return {r["info_hash"]: (bool(r["pinned"]), bool(r["keep"])) for r in rows}
 
     def torrent(self, info_hash: str) -> TorrentRow | None:
         with self._lock:

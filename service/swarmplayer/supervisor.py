@@ -11,22 +11,34 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
+from . import profiles
 from .api import create_app
+from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
+from .monitor import Governor, PsutilReader, SystemReader
+from .seeding import Seeder
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 
 class Service:
-    """Store → engine → HTTP server. One per process; `stop()` is safe to call twice."""
+    """Store → engine → cache janitor, seeding policy, governor → HTTP server. One per process;
+    `stop()` is safe to call twice. `system_reader` replaces psutil (tests: a fake one)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, system_reader: SystemReader | None = None) -> None:
         self.config = config
         self.store = Store(config.db_path)
         self.engine = Engine(config, self.store)
+        reader = system_reader or PsutilReader(config.cache_dir)
+        self.profile = profiles.resolve(config.governor_profile, reader.machine(), config.tuning,
+                                        config.connections_limit)
+        self.janitor = Janitor(config, self.engine, self.store)
+        self.seeder = Seeder(config, self.engine, self.store, self.profile)
+        self.governor = Governor(config, self.engine, self.profile, reader)
         self.app = create_app(self.engine, config)
+        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -39,6 +51,10 @@ class Service:
 
     def start(self) -> Service:
         self.engine.start()
+        # The governor first: the profile's limits are in force before anything else runs.
+        self.governor.start()
+        self.janitor.start()
+        self.seeder.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -66,6 +82,9 @@ class Service:
         self._stopped.set()
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.seeder.stop()
+        self.janitor.stop()
+        self.governor.stop()
         self.engine.stop()
         self.store.close()
 

@@ -8,7 +8,7 @@ from flask import Flask
 
 from ..config import Config
 from ..engine.engine import Engine
-from . import errors, info, stream, torrents
+from . import cache, errors, health, info, stream, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
@@ -24,4 +24,6 @@ def create_app(engine: Engine, config: Config, test_config: dict[str, Any] | Non
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(cache.bp)
     return app

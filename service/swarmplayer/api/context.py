@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
+from ..errors import Unavailable
+from ..monitor import Governor
 
 
 def engine() -> Engine:
@@ -14,3 +17,15 @@ def engine() -> Engine:
 
 def config() -> Config:
     return current_app.extensions["swarmplayer"]["config"]
+
+
+def janitor() -> Janitor:
+    """The cache janitor; set by the Service (an app built without one has no cache API)."""
+    found = current_app.extensions["swarmplayer"].get("janitor")
+    if found is None:
+        raise Unavailable("the cache janitor is not running")
+    return found
+
+
+def governor() -> Governor | None:
+    return current_app.extensions["swarmplayer"].get("governor")

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 
 from .. import __version__
 from ..engine import lt
-from .context import engine
 
 bp = Blueprint("info", __name__, url_prefix="/api/v1")
 
@@ -18,8 +17,3 @@ CAPABILITIES = ["magnet", "torrent-url", "torrent-upload", "tstream", "range-str
 def info() -> ResponseReturnValue:
     return jsonify(name="SwarmPlayer", version=__version__, api=1,
                    libtorrent=".".join(map(str, lt.VERSION)), capabilities=CAPABILITIES)
-
-
-@bp.get("/health")
-def health() -> ResponseReturnValue:
-    return jsonify(status="ok", torrents=len(engine().info_hashes()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ PIECE_CACHE_BYTES = 4 << 20
 # Small files beside a video (subtitles, .nfo) come along; other videos of a pack wait their turn.
 SIDECAR_MAX_BYTES = 20 << 20
 SHUTDOWN_TIMEOUT = 15.0
+# How long remove() waits for libtorrent to have deleted a torrent's files.
+DELETE_TIMEOUT = 10.0
 
 
 class StreamClosed(ServiceError):
@@ -63,6 +66,10 @@ class _Torrent:
     error: str | None = None
     last_resume_save: float = 0.0
     capped: bool = False
+    # Why the torrent is paused, by reason ("no_room", "seed_limit", "governor", …) with a message
+    # in words: it runs again only when no reason is left.
+    holds: dict[str, str] = field(default_factory=dict)
+    disk_full: bool = False  # a write failed with ENOSPC: libtorrent stopped downloading it
 
 
 class Engine:
@@ -80,6 +87,7 @@ class Engine:
         self._requested: set[tuple[str, int]] = set()
         self._read_errors: dict[tuple[str, int], str] = {}
         self._saving: set[str] = set()
+        self._deleted: set[str] = set()
         self.session = lt.new_session(settings_pack(config))
         if config.local_peers_rate_limited:
             lt.rate_limit_local_peers(self.session)
@@ -242,6 +250,41 @@ class Engine:
     def session_settings(self) -> dict[str, Any]:
         return dict(self.session.get_settings())
 
+    # ---- holds and limits (cache janitor, seeding policy, governor) --------------------------
+    def hold(self, info_hash: str, reason: str, message: str | None) -> None:
+        """Pause a torrent for `reason`, saying why in `message`, or lift that reason (None).
+
+        Several components pause torrents; counting reasons keeps one from resuming what
+        another paused.
+        """
+        with self._cond:
+            t = self._get(info_hash)
+            was_held = bool(t.holds)
+            if message is None:
+                t.holds.pop(reason, None)
+            else:
+                t.holds[reason] = message
+            if t.holds and not was_held:
+                t.handle.pause()
+            elif was_held and not t.holds:
+                t.handle.resume()
+
+    def set_upload_limit(self, info_hash: str, rate: int) -> None:
+        """Cap one torrent's upload in bytes/s (0: no cap of its own)."""
+        with self._cond:
+            self._get(info_hash).handle.set_upload_limit(rate if rate > 0 else -1)
+
+    def clear_disk_full(self, info_hash: str) -> None:
+        """Room is back: leave the upload-only mode libtorrent entered when a write failed."""
+        with self._cond:
+            t = self._get(info_hash)
+            t.disk_full = False
+            t.error = None
+            t.handle.clear_error()
+            t.handle.unset_flags(lt.FLAG_UPLOAD_MODE)
+            if not t.holds:  # libtorrent 2.0 pauses it when a later write fails otherwise
+                t.handle.resume()
+
     def connect_peers(self, info_hash: str, peers: list[str]) -> None:
         """Connect to known peers ("host:port"), e.g. a local swarm with no tracker or DHT."""
         addresses = [peer_address(p) for p in peers]
@@ -283,12 +326,15 @@ class Engine:
             s = t.handle.status()
             buffered = t.scheduler.buffered_seconds()
             lead = t.scheduler.lead()
+            holds = dict(t.holds)
         return {
             "info_hash": t.info_hash,
             "name": s.name or t.info_hash,
             "source": t.source,
-            "state": _state_name(s),
+            "state": "disk_full" if t.disk_full else _state_name(s),
+            "holds": holds,
             "has_metadata": s.has_metadata,
+            "complete": s.is_finished,  # every wanted file verified (paused or not)
             "progress": round(s.progress, 4),
             "total_wanted": s.total_wanted,
             "total_done": s.total_wanted_done,
@@ -296,6 +342,8 @@ class Engine:
             "upload_rate": s.upload_payload_rate,
             "total_downloaded": s.all_time_download,
             "total_uploaded": s.all_time_upload,
+            "upload_limit": max(t.handle.upload_limit(), 0),
+            "seeding_seconds": int(s.seeding_duration.total_seconds()),
             "peers": s.num_peers,
             "seeds": s.num_seeds,
             "pieces_done": s.num_pieces,
@@ -311,7 +359,8 @@ class Engine:
         }
 
     def statuses(self) -> list[dict[str, Any]]:
-        return [self.status(ih) for ih in self.info_hashes()]
+        with self._cond:  # one snapshot: no torrent can vanish between listing and reading it
+            return [self.status(ih) for ih in self.info_hashes()]
 
     # ---- removing --------------------------------------------------------------------------
     def remove(self, info_hash: str, delete_files: bool = True) -> None:
@@ -319,12 +368,19 @@ class Engine:
         with self._cond:
             t = self._get(info_hash)
             del self._torrents[t.info_hash]
+            self._deleted.discard(t.info_hash)
             self.session.remove_torrent(t.handle, lt.DELETE_FILES if delete_files else 0)
             self._pieces.drop(t.info_hash)
             self.resume.remove(t.info_hash)
             self.store.remove_torrent(t.info_hash)
             self._saving.discard(t.info_hash)
             self._cond.notify_all()  # waiting readers see it gone
+            # libtorrent deletes the files and its .parts file on its disk thread: wait for it,
+            # or a block still queued for writing could bring a file back after our rmtree.
+            end = time.monotonic() + DELETE_TIMEOUT
+            while delete_files and t.info_hash not in self._deleted and time.monotonic() < end:
+                self._cond.wait(end - time.monotonic())
+            self._deleted.discard(t.info_hash)
         if delete_files:
             # libtorrent deletes the files it knows; the per-torrent folder itself goes too.
             shutil.rmtree(self.config.cache_dir / t.info_hash, ignore_errors=True)
@@ -348,7 +404,10 @@ class Engine:
             file = self._stream_file(t, file_index)
             if t.handle.file_priority(file_index) == 0:
                 self._unskip(t, file_index, end)
-        self.store.update_torrent(t.info_hash, last_played_at=time.time())
+        try:
+            self.store.update_torrent(t.info_hash, last_played_at=time.time())
+        except sqlite3.Error as exc:  # e.g. a full disk: the stream matters more than the date
+            log.warning("cannot record that %s was played: %s", t.info_hash, exc)
         return FileStream(t.scheduler, file, lambda p, to, c: self._piece(t, p, to, c),
                           self.config.read_timeout)
 
@@ -411,6 +470,8 @@ class Engine:
         on("torrent_error_alert", self._on_error)
         on("file_error_alert", self._on_error)
         on("torrent_finished_alert", self._on_finished)
+        on("torrent_deleted_alert", self._on_deleted)
+        on("torrent_delete_failed_alert", self._on_deleted)
 
     def _torrent_of(self, alert: Any) -> _Torrent | None:
         try:
@@ -481,8 +542,21 @@ class Engine:
         with self._cond:
             t = self._torrent_of(alert)
             if t is not None:
+                if t.disk_full:
+                    # Known already: libtorrent reports every write that fails, and 2.0's
+                    # memory-mapped writes to a full disk fail on as "Bad address" (EFAULT).
+                    return
                 t.error = alert.message()
+                if lt.is_disk_full(alert.error):
+                    # libtorrent keeps what is verified and only stops downloading this one.
+                    t.disk_full = True
+                    t.error = f"disk full, downloading stopped until there is room: {t.error}"
                 log.error("torrent %s: %s", t.info_hash, t.error)
+            self._cond.notify_all()
+
+    def _on_deleted(self, alert: Any) -> None:
+        with self._cond:
+            self._deleted.add(lt.hash_hex(alert.info_hashes))
             self._cond.notify_all()
 
     # ---- upkeep ----------------------------------------------------------------------------

@@ -7,9 +7,13 @@ is handled once, here.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import re
+import select
+import weakref
 from typing import Any
 
 try:
@@ -33,6 +37,8 @@ FLAG_PAUSED = _lt.torrent_flags.paused
 FLAG_AUTO_MANAGED = _lt.torrent_flags.auto_managed
 FLAG_SEQUENTIAL = _lt.torrent_flags.sequential_download
 FLAG_SEED_MODE = _lt.torrent_flags.seed_mode
+# Set by libtorrent when a write fails for lack of room: downloading stops, seeding goes on.
+FLAG_UPLOAD_MODE = _lt.torrent_flags.upload_mode
 DEADLINE_ALERT = _lt.deadline_flags_t.alert_when_available
 DELETE_FILES = _lt.session.delete_files
 SAVE_INFO_DICT = _lt.save_resume_flags_t.save_info_dict
@@ -168,8 +174,52 @@ def new_session(settings: dict[str, Any]) -> Session:
 
 
 def wait_for_alert(session: Session, timeout_ms: int) -> bool:
-    """Wait for an alert; 2.0 returns the alert or None, 2.1 a bool, so test truthiness only."""
-    return bool(session.wait_for_alert(timeout_ms))
+    """Wait until there may be alerts to pop; False after `timeout_ms` without any.
+
+    2.1 answers a bool. 2.0 answers a pointer to the first alert in the queue, which
+    libtorrent's network thread can move (the queue grows under a burst of alerts) before the
+    binding has wrapped it: a segmentation fault. On 2.0 we wait on the session's alert
+    notification, written to a pipe, instead.
+    """
+    if VERSION >= (2, 1):
+        return bool(session.wait_for_alert(timeout_ms))
+    pipe = getattr(session, "_swarmplayer_alert_pipe", None)
+    if pipe is None:
+        pipe = session._swarmplayer_alert_pipe = _AlertPipe(session)
+    return pipe.wait(timeout_ms / 1000)
+
+
+class _AlertPipe:
+    """A pipe libtorrent writes a byte to whenever its alert queue stops being empty (also at
+    once when alerts are already waiting). Every waiter pops all alerts after a wake-up, so no
+    wake-up is lost."""
+
+    def __init__(self, session: Session) -> None:
+        self._read, write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(write, False)
+        # A libtorrent object's finalizers run after its C++ side is destroyed: libtorrent
+        # never writes to a closed (or reused) descriptor. Not at exit, for the same reason.
+        weakref.finalize(session, _close_all, self._read, write).atexit = False
+        session.set_alert_fd(write)
+
+    def wait(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self._read], [], [], timeout)
+        if ready:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self._read, 4096):
+                    pass
+        return bool(ready)
+
+
+def _close_all(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def is_disk_full(error: Any) -> bool:
+    """True when a libtorrent error_code (e.g. a file_error_alert's) says the disk is full."""
+    return error.value() == errno.ENOSPC and error.category().name() in ("system", "generic")
 
 
 def alert_name(alert: Any) -> str:

@@ -1,0 +1,234 @@
+"""The service's footprint on a small box: memory, CPU and disk writes while it streams.
+
+Self-contained: it starts `swarmplayer serve` as a child process on 127.0.0.1, seeds a 4 Mbit/s
+video from a local libtorrent peer, plays it over HTTP at its own pace for a minute, and measures
+the child with psutil: RSS idle and while streaming, CPU seconds per minute of streaming, and
+bytes written (its I/O counters' write_bytes) per byte downloaded. Prints a markdown table with
+each figure as a ratio to its limit, all measured in this run. Takes about two minutes.
+
+    PYTHONPATH=service python3 bench/footprint.py [--seconds 60] [--profile auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "service"))
+
+from swarmplayer.demo import video  # noqa: E402
+from swarmplayer.demo.swarm import Peer  # noqa: E402
+from swarmplayer.engine import lt  # noqa: E402
+
+BITRATE = 4_000_000  # bits/s of the video
+RSS_LIMIT = 60 << 20
+CPU_LIMIT = 0.05  # of one core
+WRITES_LIMIT = 1.10  # bytes written per byte downloaded: the data, and a little state
+IDLE_SECONDS = 10.0
+SAMPLE_EVERY = 1.0
+CHUNK = 64 * 1024
+_SERVING = re.compile(r"serving on (http://\S+)")
+
+
+@dataclass
+class Samples:
+    """What the sampler thread saw of the service process."""
+
+    rss: list[int] = field(default_factory=list)
+
+    def peak(self) -> int:
+        return max(self.rss, default=0)
+
+    def mean(self) -> float:
+        return sum(self.rss) / len(self.rss) if self.rss else 0.0
+
+
+class Service:
+    """`python -m swarmplayer serve` on a loopback-only config, as the box would run it."""
+
+    def __init__(self, folder: Path, profile: str) -> None:
+        config = folder / "config.toml"
+        config.write_text("\n".join([
+            f'data_dir = "{folder / "state"}"', 'http_host = "127.0.0.1"', "http_port = 0",
+            'listen_interfaces = "127.0.0.1:0"', "enable_dht = false", "enable_lsd = false",
+            "enable_upnp = false", "enable_natpmp = false", "local_peers_rate_limited = true",
+            f'governor_profile = "{profile}"', ""]))
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "service")}
+        env = {k: v for k, v in env.items() if not k.startswith("SWARMPLAYER_")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "swarmplayer", "--log-level", "WARNING", "serve",
+             "--config", str(config)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, env=env)
+        self.url = ""
+        self.log: list[str] = []
+        self._started = threading.Event()
+        threading.Thread(target=self._read_log, daemon=True).start()
+        if not self._started.wait(60) or not self.url:
+            self.proc.kill()
+            raise SystemExit("the service did not start:\n" + "".join(self.log[-30:]))
+        self.ps = psutil.Process(self.proc.pid)
+
+    def _read_log(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.log.append(line)
+            found = _SERVING.search(line)
+            if found and not self.url:
+                self.url = found.group(1)
+                self._started.set()
+        self._started.set()
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        host, port = self.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            payload = None if body is None else json.dumps(body).encode()
+            conn.request(method, path, body=payload,
+                         headers={"Content-Type": "application/json"} if payload else {})
+            reply = conn.getresponse()
+            data = reply.read()
+            if reply.status >= 400:
+                raise SystemExit(f"{method} {path}: {reply.status} {data[:300]!r}")
+            return json.loads(data) if data else None
+        finally:
+            conn.close()
+
+    def stop(self) -> float:
+        """SIGTERM, as systemd stops it; returns the seconds it took to exit."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(60)
+        return time.monotonic() - started
+
+
+def sample(ps: psutil.Process, into: Samples, stop: threading.Event) -> None:
+    while not stop.wait(SAMPLE_EVERY):
+        try:
+            into.rss.append(ps.memory_info().rss)
+        except psutil.NoSuchProcess:
+            return
+
+
+def play(service: Service, info_hash: str, seconds: float) -> int:
+    """Read the stream at the video's bitrate (plus a 5 s prebuffer) like a player; bytes read."""
+    host, port = service.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    pause = threading.Event()  # never set: a bounded wait to keep the player's pace
+    rate = BITRATE / 8
+    try:
+        conn.request("GET", f"/stream/{info_hash}")
+        reply = conn.getresponse()
+        started, read = time.monotonic(), 0
+        while (elapsed := time.monotonic() - started) < seconds:
+            ahead = read - (elapsed + 5.0) * rate
+            if ahead > 0:
+                pause.wait(ahead / rate)
+                continue
+            chunk = reply.read1(CHUNK)
+            if not chunk:
+                break
+            read += len(chunk)
+        return read
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="streaming time")
+    parser.add_argument("--profile", default="auto", help="governor profile of the service")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="swarmplayer-footprint-") as tmp:
+        folder = Path(tmp)
+        media = folder / "media"
+        media.mkdir()
+        movie = media / "movie.mp4"
+        length = args.seconds + 30  # more than is played: the download never runs dry
+        video.run(video.encode_command(movie, length, bitrate=f"{BITRATE // 1000}k",
+                                       size="640x360", audio_bitrate="64k", cbr=True))
+        torrent_file = folder / "movie.torrent"
+        torrent = lt.bencode(lt.make_torrent(str(movie), piece_size=256 * 1024))
+        torrent_file.write_bytes(torrent)
+        # The origin uploads at twice the bitrate: the stream keeps ahead, as on a good swarm.
+        seeder = Peer(torrent, media, upload_rate=BITRATE // 4)
+
+        service = Service(folder, args.profile)
+        idle, streaming = Samples(), Samples()
+        try:
+            stop = threading.Event()
+            sampler = threading.Thread(target=sample, args=(service.ps, idle, stop))
+            sampler.start()
+            stop.wait(IDLE_SECONDS)
+            stop.set()
+            sampler.join()
+
+            added = service.api("POST", "/api/v1/torrents",
+                                {"path": str(torrent_file), "peers": [seeder.address]})
+            info_hash = added["info_hash"]
+            cpu0, io0 = service.ps.cpu_times(), service.ps.io_counters()
+            started = time.monotonic()
+            stop = threading.Event()
+            sampler = threading.Thread(target=sample, args=(service.ps, streaming, stop))
+            sampler.start()
+            played = play(service, info_hash, args.seconds)
+            elapsed = time.monotonic() - started
+            cpu1, io1 = service.ps.cpu_times(), service.ps.io_counters()
+            stop.set()
+            sampler.join()
+            status = service.api("GET", f"/api/v1/torrents/{info_hash}")
+            profile = service.api("GET", "/api/v1/health").get("profile", {}).get("name", "?")
+        finally:
+            stop_seconds = service.stop()
+            seeder.close()
+    cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
+    downloaded = status["total_downloaded"]
+    written = io1.write_bytes - io0.write_bytes
+    report(args, profile, idle, streaming, cpu / elapsed, written / max(downloaded, 1), {
+        "played": played, "downloaded": downloaded, "written": written, "seconds": elapsed,
+        "stop": stop_seconds})
+
+
+def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Samples,
+           cpu_share: float, writes: float, totals: dict[str, float]) -> None:
+    mb = 1 << 20
+    rows = [
+        ("RSS idle (peak)", f"{idle.peak() / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB",
+         idle.peak() / RSS_LIMIT),
+        ("RSS streaming (peak)", f"{streaming.peak() / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB",
+         streaming.peak() / RSS_LIMIT),
+        ("RSS streaming (mean)", f"{streaming.mean() / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB",
+         streaming.mean() / RSS_LIMIT),
+        ("CPU streaming", f"{cpu_share * 60:.2f} s/min ({cpu_share:.1%} of a core)",
+         f"{CPU_LIMIT:.0%} of a core", cpu_share / CPU_LIMIT),
+        ("bytes written / downloaded", f"{writes:.3f}", f"{WRITES_LIMIT:.2f}",
+         writes / WRITES_LIMIT),
+    ]
+    print(f"\nFootprint: {BITRATE / 1e6:g} Mbit/s video streamed {totals['seconds']:.0f} s, "
+          f"profile {profile}, libtorrent {'.'.join(map(str, lt.VERSION))}, "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    print("| figure | measured | limit | ratio to limit |")
+    print("| --- | --- | --- | --- |")
+    for name, measured, limit, ratio in rows:
+        print(f"| {name} | {measured} | {limit} | {ratio:.2f} |")
+    print(f"\nplayed {totals['played'] / mb:.1f} MB, downloaded {totals['downloaded'] / mb:.1f} MB,"
+          f" written {totals['written'] / mb:.1f} MB; SIGTERM to exit: {totals['stop']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

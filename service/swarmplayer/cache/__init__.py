@@ -1,0 +1,1 @@
+"""The disk cache: what to evict (policy, pure) and the component that applies it (janitor)."""
