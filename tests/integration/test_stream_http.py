@@ -176,14 +176,22 @@ def test_seek_far_ahead_then_back(swarm: Callable[..., Swarm], movie: Path):
 def test_reader_that_waits_too_long_gets_a_clean_close(make_service: Callable[..., Service],
                                                        swarm: Callable[..., Swarm],
                                                        movie: Path):
-    impatient = make_service(read_timeout=1)
-    s = swarm(movie, connect=False, into=impatient)  # the seeder is never connected
+    impatient = make_service(read_timeout=4)
+    s = swarm(movie, connect=False, into=impatient)  # the seeder is not connected yet
+    # Nothing at all within the timeout: a JSON 503, since no status line was sent yet.
+    body = fetch(stream_url(s), timeout=15)
+    assert body.status == 503 and body.json()["error"] == "unavailable"
+    wait_until(lambda: s.status()["stream"] is None, 10, "the reader to be released")
+    # The first bytes come, then the swarm goes quiet: the body ends short, cleanly.
+    s.connect()
     conn, response = open_response(stream_url(s), timeout=15)
     try:
-        assert response.status == 200
+        first = response.read(1)
+        s.seeder.session.pause()
         with pytest.raises(http.client.IncompleteRead) as short:
             response.read()
-        assert short.value.partial == b""
+        assert first and len(short.value.partial) + 1 < len(s.data())
+        assert response.status == 200
     finally:
         conn.close()
     wait_until(lambda: s.status()["stream"] is None, 10, "the reader to be released")

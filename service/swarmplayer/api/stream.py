@@ -51,13 +51,22 @@ def stream(info_hash: str, file_index: int | None, name: str = "") -> Response:
         # No body at all: a b"" body would make werkzeug overwrite Content-Length with 0.
         return Response(status=status, headers=headers)
     disconnected = request.environ.get("waitress.client_disconnected", lambda: False)
-    return Response(_body(fs, start, stop, disconnected), status=status, headers=headers,
+    chunks = fs.iter_range(start, stop, disconnected)
+    try:
+        # Wait for the first bytes before answering: while no status line is out, a piece
+        # that never comes is still a proper 503 the player can show, not a silent close.
+        first = next(chunks)
+    except ServiceError:
+        fs.close()
+        raise
+    return Response(_body(fs, first, chunks), status=status, headers=headers,
                     direct_passthrough=True)
 
 
-def _body(fs: FileStream, start: int, stop: int, disconnected) -> Iterator[bytes]:
+def _body(fs: FileStream, first: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
     try:
-        yield from fs.iter_range(start, stop, disconnected)
+        yield first
+        yield from chunks
     except ServiceError as exc:
         # The status line is gone already: end the body short, and the server closes the
         # connection because Content-Length was not met. The player sees a clean close.
