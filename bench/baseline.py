@@ -33,6 +33,8 @@ class Baseline:
             "enable_dht": False, "enable_lsd": False,
             "enable_upnp": False, "enable_natpmp": False,
             "allow_multiple_connections_per_ip": True,
+            # The delayed mode's relay carries TCP only: a uTP attempt there would only time out.
+            "enable_outgoing_utp": False,
             "alert_mask": ALERT_MASK,
         })
         self.handle: Any = None

@@ -47,13 +47,11 @@ class ChildError(RuntimeError):
 class Child:
     """Parent side: a `python -m <module>` process; `hello` is its first line."""
 
-    def __init__(self, module: str, *args: str, env: dict[str, str] | None = None,
-                 prefix: list[str] | None = None) -> None:
+    def __init__(self, module: str, *args: str) -> None:
         environ = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(ROOT / "service"), str(ROOT), os.environ.get("PYTHONPATH", "")]))
-        environ.update(env or {})
         self.proc = subprocess.Popen(
-            [*(prefix or []), sys.executable, "-m", module, *args],
+            [sys.executable, "-m", module, *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=environ, cwd=ROOT,
         )
@@ -62,7 +60,14 @@ class Child:
         self._stderr: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
         threading.Thread(target=self._drain_stderr, daemon=True).start()
-        self.hello = self._read()
+        self._hello: dict[str, Any] | None = None
+
+    @property
+    def hello(self) -> dict[str, Any]:
+        """Its first line, waited for on first use: processes started together start at once."""
+        if self._hello is None:
+            self._hello = self._read()
+        return self._hello
 
     @property
     def pid(self) -> int:
@@ -90,6 +95,7 @@ class Child:
 
     def call(self, cmd: str, timeout: float = REPLY_TIMEOUT, **args: Any) -> dict[str, Any]:
         assert self.proc.stdin is not None
+        _ = self.hello  # the first line is the hello, never an answer
         self.proc.stdin.write(json.dumps({"cmd": cmd, **args}) + "\n")
         self.proc.stdin.flush()
         reply = self._read(timeout)

@@ -39,10 +39,10 @@ class Plan:
     seconds: float = 120.0  # media length
     repetitions: int = 3
     before_seek: float = 20.0  # seconds of playback before the seek
-    after_seek: float = 6.0
+    after_seek: float = 5.0
     viewers: int = 8
     join_window: float = 30.0
-    viewer_play: float = 30.0
+    viewer_play: float = 20.0
     rtt: float = 0.0  # added round trip between client and seeders (bench.delay); 0: loopback
 
 

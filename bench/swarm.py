@@ -35,11 +35,13 @@ class Client(Protocol):
 class Seeder:
     """A seeder process with an upload cap (bytes/s)."""
 
-    def __init__(self, torrent: Path, data_dir: Path, upload_rate: int,
-                 prefix: list[str] | None = None) -> None:
+    def __init__(self, torrent: Path, data_dir: Path, upload_rate: int) -> None:
         self.child = Child("bench.peer", str(torrent), str(data_dir),
-                           "--upload-rate", str(upload_rate), prefix=prefix)
-        self.port: int = self.child.hello["port"]
+                           "--upload-rate", str(upload_rate))
+
+    @property
+    def port(self) -> int:
+        return int(self.child.hello["port"])
 
     def uploaded(self) -> int:
         return int(self.child.call("stats")["uploaded"])
@@ -54,8 +56,7 @@ class Seeder:
 class ServiceClient:
     """`python -m swarmplayer serve` on 127.0.0.1, discovery off, local peers rate-limited."""
 
-    def __init__(self, data_dir: Path, bt_port: int = 0,
-                 prefix: list[str] | None = None) -> None:
+    def __init__(self, data_dir: Path, bt_port: int = 0) -> None:
         env = dict(
             os.environ,
             PYTHONPATH=os.pathsep.join([str(ROOT / "service"), os.environ.get("PYTHONPATH", "")]),
@@ -66,7 +67,7 @@ class ServiceClient:
         )
         env.pop("SWARMPLAYER_CONFIG", None)
         self.proc = subprocess.Popen(
-            [*(prefix or []), sys.executable, "-m", "swarmplayer", "--log-level", "INFO",
+            [sys.executable, "-m", "swarmplayer", "--log-level", "INFO",
              "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", "0"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True, env=env, cwd=ROOT,
@@ -123,8 +124,8 @@ class ServiceClient:
 class BaselineClient:
     """The plain sequential libtorrent client with its naive file server (bench.baseline)."""
 
-    def __init__(self, data_dir: Path, prefix: list[str] | None = None) -> None:
-        self.child = Child("bench.baseline", str(data_dir), prefix=prefix)
+    def __init__(self, data_dir: Path) -> None:
+        self.child = Child("bench.baseline", str(data_dir))
         self.pid = self.child.pid
 
     def play(self, torrent: Path, peers: list[int]) -> str:
