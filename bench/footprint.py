@@ -50,12 +50,17 @@ class Samples:
     """What the sampler thread saw of the service process."""
 
     rss: list[int] = field(default_factory=list)
+    # Anonymous memory (RSS less file-backed pages): libtorrent 2.0 maps the files it writes,
+    # and their cached pages count in its RSS although the kernel drops them at will.
+    anon: list[int] = field(default_factory=list)
 
-    def peak(self) -> int:
-        return max(self.rss, default=0)
+    @staticmethod
+    def peak(values: list[int]) -> int:
+        return max(values, default=0)
 
-    def mean(self) -> float:
-        return sum(self.rss) / len(self.rss) if self.rss else 0.0
+    @staticmethod
+    def mean(values: list[int]) -> float:
+        return sum(values) / len(values) if values else 0.0
 
 
 class Service:
@@ -71,7 +76,7 @@ class Service:
         env = {**os.environ, "PYTHONPATH": str(ROOT / "service")}
         env = {k: v for k, v in env.items() if not k.startswith("SWARMPLAYER_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "swarmplayer", "--log-level", "WARNING", "serve",
+            [sys.executable, "-m", "swarmplayer", "serve",
              "--config", str(config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, env=env)
@@ -120,7 +125,9 @@ class Service:
 def sample(ps: psutil.Process, into: Samples, stop: threading.Event) -> None:
     while not stop.wait(SAMPLE_EVERY):
         try:
-            into.rss.append(ps.memory_info().rss)
+            memory = ps.memory_info()
+            into.rss.append(memory.rss)
+            into.anon.append(memory.rss - memory.shared)
         except psutil.NoSuchProcess:
             return
 
@@ -207,13 +214,14 @@ def main() -> None:
 def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Samples,
            cpu_share: float, writes: float, totals: dict[str, float]) -> None:
     mb = 1 << 20
-    rows = [
-        ("RSS idle (peak)", f"{idle.peak() / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB",
-         idle.peak() / RSS_LIMIT),
-        ("RSS streaming (peak)", f"{streaming.peak() / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB",
-         streaming.peak() / RSS_LIMIT),
-        ("RSS streaming (mean)", f"{streaming.mean() / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB",
-         streaming.mean() / RSS_LIMIT),
+    memory = [
+        ("RSS idle (peak)", Samples.peak(idle.rss)),
+        ("RSS streaming (peak)", Samples.peak(streaming.rss)),
+        ("RSS streaming (mean)", Samples.mean(streaming.rss)),
+        ("anonymous memory streaming (peak)", Samples.peak(streaming.anon)),
+    ]
+    rows = [(name, f"{value / mb:.1f} MB", f"{RSS_LIMIT / mb:.0f} MB", value / RSS_LIMIT)
+            for name, value in memory] + [
         ("CPU streaming", f"{cpu_share * 60:.2f} s/min ({cpu_share:.1%} of a core)",
          f"{CPU_LIMIT:.0%} of a core", cpu_share / CPU_LIMIT),
         ("bytes written / downloaded", f"{writes:.3f}", f"{WRITES_LIMIT:.2f}",

@@ -10,6 +10,8 @@
 #   --dry-run   print what would be done, change nothing (no root needed)
 #   --no-start  install and enable, but do not (re)start the service now
 # SWARMPLAYER_ARCH=armhf|arm64|… overrides the detected Debian architecture (for --dry-run).
+# Without a running systemd (a chroot preparing an SD card image) the unit is installed and
+# enabled, and starts at the next boot.
 set -euo pipefail
 
 PREFIX=/opt/swarmplayer
@@ -19,6 +21,8 @@ STATE_DIR=/var/lib/swarmplayer
 UNIT=/etc/systemd/system/swarmplayer.service
 DOC_DIR=/usr/share/doc/swarmplayer
 SERVICE_USER=swarmplayer
+# The system interpreter: Debian's python3-libtorrent is built for it.
+PYTHON=/usr/bin/python3
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 dry_run=false
@@ -51,9 +55,9 @@ if ! $dry_run; then
     command -v systemctl >/dev/null || die "systemd is needed (systemctl not found)"
 fi
 command -v apt-get >/dev/null || $dry_run || die "apt-get not found: Raspberry Pi OS or Debian needed"
-command -v python3 >/dev/null || die "python3 not found"
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-    || die "Python 3.11 or newer is needed (Raspberry Pi OS 12 'bookworm' has it): $(python3 -V)"
+[ -x "$PYTHON" ] || die "$PYTHON not found"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11 or newer is needed (Raspberry Pi OS 12 'bookworm' has it): $("$PYTHON" -V)"
 
 # The userland's architecture, not the kernel's: 32-bit Raspberry Pi OS runs a 64-bit kernel
 # on a Pi 4, and `uname -m` says aarch64 there.
@@ -102,7 +106,7 @@ if [ -f "$VENV/pyvenv.cfg" ] \
 fi
 if [ ! -x "$VENV/bin/python" ] || $dry_run; then
     say "creating $VENV"
-    run python3 -m venv "${venv_flags[@]}" "$VENV"
+    run "$PYTHON" -m venv "${venv_flags[@]}" "$VENV"
 fi
 
 say "installing SwarmPlayer from $SRC"
@@ -147,8 +151,13 @@ TOML
 fi
 run install -m 0644 "$SRC/deploy/swarmplayer.service" "$UNIT"
 run install -m 0644 "$SRC/docs/raspberry-pi.md" "$DOC_DIR/raspberry-pi.md"
-run systemctl daemon-reload
 run systemctl enable swarmplayer.service
+if [ "$(systemctl is-system-running 2>/dev/null || true)" = offline ] && ! $dry_run; then
+    say "systemd is not running here: the service starts at the next boot"
+    start=false
+else
+    run systemctl daemon-reload
+fi
 if $start; then
     say "(re)starting the service"
     run systemctl restart swarmplayer.service

@@ -139,3 +139,13 @@ def _installed(package: str) -> bool:
     done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True,
                           text=True)
     return "install ok installed" in done.stdout
+
+
+def test_every_module_is_packaged() -> None:
+    """What pip installs on the Pi is what setup.py finds: a folder of modules without an
+    __init__.py works from the checkout and is missing from the install."""
+    setuptools = pytest.importorskip("setuptools")
+    packaged = set(setuptools.find_packages(str(REPO / "service")))
+    folders = {str(p.parent.relative_to(REPO / "service")).replace(os.sep, ".")
+               for p in (REPO / "service" / "swarmplayer").rglob("*.py")}
+    assert folders <= packaged, sorted(folders - packaged)

@@ -1,0 +1,1 @@
+"""The streaming engine: libtorrent (only through lt.py), scheduling, streams, resume data."""
