@@ -40,3 +40,24 @@ class Unavailable(ServiceError):
 
     status = 503
     code = "unavailable"
+
+
+class StreamClosed(ServiceError):
+    """The torrent went away (removed), or the client did, while a reader waited on it."""
+
+    status = 410
+    code = "gone"
+
+
+class ReadFailed(ServiceError):
+    """libtorrent could not read a piece it has (the disk under it failed)."""
+
+    status = 500
+    code = "read_failed"
+
+
+class NoRoom(ServiceError):
+    """The disk (or the cache quota) has no room for what was asked."""
+
+    status = 507
+    code = "no_room"

@@ -97,6 +97,7 @@ class Service:
         log.info("stopping")
         self.stop()
 
+
 def _shut_down(server: Any, loop: threading.Thread) -> None:
     """Stop a waitress server whose loop runs on another thread (waitress has no public way).
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import SEED_RATE, Swarm, api, assert_json_error, fetch, wait_until
+from support import SEED_RATE, Swarm, api, assert_json_error, fetch, upload, wait_until
 
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt
@@ -132,3 +132,19 @@ def test_download_is_capped_once_enough_is_buffered(
     finally:
         chunks.close()
         fs.close()
+
+
+def test_an_add_that_cannot_be_remembered_is_undone(service: Service,
+                                                    seeded: tuple[Path, bytes, Peer]) -> None:
+    _, torrent, _ = seeded
+    resume_dir = service.config.resume_dir
+    resume_dir.rename(resume_dir.with_name("resume.away"))
+    resume_dir.write_text("not a folder")  # so writing the resume file fails like a full disk
+    reply = upload(service.url, torrent)
+    assert reply.status == 507 and reply.json()["error"] == "no_room"
+    assert "cannot save its state (Not a directory)" in reply.json()["message"]
+    assert service.engine.info_hashes() == []
+    assert service.store.torrents() == []
+    resume_dir.unlink()
+    resume_dir.with_name("resume.away").rename(resume_dir)
+    assert upload(service.url, torrent).status == 201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -14,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..errors import BadInput, NotFound, ServiceError, Unavailable, Unsupported
+from ..errors import (
+    BadInput,
+    NoRoom,
+    NotFound,
+    ReadFailed,
+    StreamClosed,
+    Unavailable,
+    Unsupported,
+)
 from ..periodic import Periodic
 from ..store import Store
 from . import lt, media, tstream
@@ -32,18 +41,6 @@ SIDECAR_MAX_BYTES = 20 << 20
 SHUTDOWN_TIMEOUT = 15.0
 # How long remove() waits for libtorrent to have deleted a torrent's files.
 DELETE_TIMEOUT = 10.0
-
-
-class StreamClosed(ServiceError):
-    """The torrent went away (removed) while a reader waited on it."""
-
-    status = 410
-    code = "gone"
-
-
-class ReadFailed(ServiceError):
-    status = 500
-    code = "read_failed"
 
 
 @dataclass(frozen=True)
@@ -175,10 +172,22 @@ class Engine:
             if t.info_hash != info_hash:  # one we have, known to libtorrent by its other hash
                 return t.info_hash, False
             name = t.handle.status().name or info_hash
-            self.store.add_torrent(info_hash, name, source, t.bitrate)
-            # A resume file from the first moment: a crash before the first save still
-            # remembers the torrent (with its metadata, when we have it).
-            self.resume.save(info_hash, lt.write_resume(params))
+            try:
+                self.store.add_torrent(info_hash, name, source, t.bitrate)
+                # A resume file from the first moment: a crash before the first save still
+                # remembers the torrent (with its metadata, when we have it).
+                self.resume.save(info_hash, lt.write_resume(params))
+            except (OSError, sqlite3.Error) as exc:
+                # All or nothing: a torrent we cannot remember must not run half-added.
+                self.session.remove_torrent(t.handle)
+                del self._torrents[info_hash]
+                with contextlib.suppress(OSError):
+                    self.resume.remove(info_hash)
+                with contextlib.suppress(sqlite3.Error):
+                    self.store.remove_torrent(info_hash)
+                reason = getattr(exc, "strerror", None) or exc
+                raise NoRoom(f"cannot add {name}: the service cannot save its state "
+                             f"({reason})") from None
         return info_hash, True
 
     def _add_params(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
@@ -523,12 +532,14 @@ class Engine:
     def _on_resume_data(self, alert: Any) -> None:
         with self._cond:
             t = self._torrent_of(alert)
-            info_hash = t.info_hash if t else lt.hash_hex(alert.params.info_hashes)
+            if t is None:
+                # Removed while its save was on the way: writing it would bring it back.
+                return
             try:
-                self.resume.save(info_hash, lt.write_resume(alert.params))
+                self.resume.save(t.info_hash, lt.write_resume(alert.params))
             except OSError as exc:  # disk full: keep the old file, say so, keep going
-                log.error("cannot save resume data of %s: %s", info_hash, exc)
-            self._saving.discard(info_hash)
+                log.error("cannot save resume data of %s: %s", t.info_hash, exc)
+            self._saving.discard(t.info_hash)
             self._cond.notify_all()
 
     def _on_resume_failed(self, alert: Any) -> None:
