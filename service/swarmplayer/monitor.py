@@ -225,6 +225,7 @@ class Governor:
         self._calm = 0
         self._lock = threading.Lock()
         self._periodic = Periodic("monitor", config.monitor_interval, self.tick)
+        engine.on_playing(lambda _info_hash: self._periodic.wake())
 
     def start(self) -> None:
         log.info("resource profile %s (%s), %s", self.profile.name, self.profile.summary,

@@ -99,6 +99,7 @@ class Seeder:
         self.store = store
         self.limits = SeedLimits.from_config(config, profile)
         self._periodic = Periodic("seeding", config.cache_interval, self.tick)
+        engine.on_playing(lambda _info_hash: self._periodic.wake())
 
     def start(self) -> None:
         self.tick()

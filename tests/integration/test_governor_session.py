@@ -166,3 +166,19 @@ def test_a_configured_upload_limit_stays_when_lower(
     tick(service, 1)
     assert service.governor.level == Level.CRITICAL
     assert session(service, "upload_rate_limit") == {"upload_rate_limit": 10_000}
+
+
+def test_starting_to_watch_a_held_download_releases_it_at_once(
+        governed: Callable[..., tuple[Service, FakeReader]], swarm: Callable[..., Swarm],
+        watch: Callable[[Service, str], Callable[[], None]], tmp_path: Path) -> None:
+    service, reader = governed(PI_4)  # readings only when told: no interval tick will come
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "later.mp4").write_bytes(os.urandom(4 * MiB))
+    later = swarm(media / "later.mp4", into=service, rate=100_000)
+    reader.set(temperature=82.0)
+    tick(service, 1)
+    assert "governor" in later.status()["holds"]
+    watch(service, later.info_hash)
+    wait_until(lambda: later.status()["holds"] == {}, 5, "watching to lift the governor's hold")
+    assert later.status()["state"] != "paused"

@@ -59,6 +59,7 @@ class Janitor:
         self.evicted: deque[dict[str, Any]] = deque(maxlen=20)
         self._lock = threading.Lock()  # one tick at a time: the timer's and the API's
         self._periodic = Periodic("janitor", config.cache_interval, self.tick)
+        engine.on_playing(lambda _info_hash: self._periodic.wake())
         # Look at once when a torrent is ready to download or a write failed for lack of room,
         # not at the next tick: by then a download could have crossed the floor.
         for name in ("torrent_checked_alert", "metadata_received_alert", "file_error_alert"):

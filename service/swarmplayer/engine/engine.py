@@ -91,6 +91,7 @@ class Engine:
         self.alerts = AlertLoop(self.session)
         self._register_handlers()
         self._upkeep = Periodic("engine", 1.0, self.tick)
+        self._playing_listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -418,7 +419,16 @@ class Engine:
         except sqlite3.Error as exc:  # e.g. a full disk: the stream matters more than the date
             log.warning("cannot record that %s was played: %s", t.info_hash, exc)
         return FileStream(t.scheduler, file, lambda p, to, c: self._piece(t, p, to, c),
-                          self.config.read_timeout)
+                          self.config.read_timeout, on_open=lambda: self._playing(t.info_hash))
+
+    def on_playing(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(info_hash)` whenever a reader starts on a torrent: components that
+        pause torrents (seeding, governor, cache) look again at once, not at their next tick."""
+        self._playing_listeners.append(listener)
+
+    def _playing(self, info_hash: str) -> None:
+        for listener in self._playing_listeners:
+            listener(info_hash)
 
     def _stream_file(self, t: _Torrent, index: int) -> StreamFile:
         file = t.files.get(index)

@@ -224,13 +224,13 @@ class FileStream:
     """One open stream of a file (an HTTP request): yields its bytes as verified pieces arrive."""
 
     def __init__(self, scheduler: StreamScheduler, file: StreamFile, read_piece: PieceReader,
-                 timeout: float, on_close: Callable[[], Any] | None = None) -> None:
+                 timeout: float, on_open: Callable[[], Any] | None = None) -> None:
         self.file = file
         self.size = file.span.size
         self._scheduler = scheduler
         self._read_piece = read_piece
         self._timeout = timeout
-        self._on_close = on_close
+        self._on_open = on_open
         self._rid: int | None = None
 
     def iter_range(self, start: int, stop: int,
@@ -241,6 +241,8 @@ class FileStream:
         """
         span = self.file.span
         self._rid = self._scheduler.open(self.file, start)
+        if self._on_open is not None:
+            self._on_open()
         position = start
         for piece in span.pieces(start, stop):
             self._scheduler.move(self._rid, position)
@@ -263,5 +265,3 @@ class FileStream:
         if self._rid is not None:
             self._scheduler.close(self._rid)
             self._rid = None
-        if self._on_close is not None:
-            self._on_close()
