@@ -25,7 +25,8 @@ apt_install() {
 }
 
 if command -v apt-get >/dev/null; then
-    pkgs=(ffmpeg)
+    # ffmpeg makes and decodes the test videos; systemd-analyze and shellcheck check deploy/.
+    pkgs=(ffmpeg systemd shellcheck)
     [ "$want" = main ] || pkgs+=(python3-libtorrent python3-venv python3-pip)
     apt_install "${pkgs[@]}"
 else
