@@ -135,7 +135,8 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         f"with +faststart, and an MKV; {PIECE_SIZE // 1024} KiB pieces.",
         "- Clients: the SwarmPlayer service (`python -m swarmplayer serve`), and the baseline: "
         "a plain libtorrent session in sequential-download mode with a naive HTTP file server "
-        "that sends bytes from disk once their pieces are there (bench/baseline.py).",
+        "that sends bytes from disk once their pieces are there (bench/baseline.py). The two "
+        "run side by side, each with its own swarm, so a repetition's pair shares its minute.",
         f"- Per run: **startup** = asked to play → ffmpeg decodes the first video frame; after "
         f"{plan.before_seek:g} s of playback, **seek** = a fresh ffmpeg at 50 % → that frame "
         f"decodes; then {plan.after_seek:g} s more playback. **Stalls**: a player model "
