@@ -83,8 +83,8 @@ def verdicts(reps: Sequence[Repetition], multi: MultiViewer | None) -> list[Verd
     failed = sum(1 for m in service if m.error)
     out.append(Verdict("stalls, all runs (failed runs count as stalls)",
                        sum(m.stalls for m in service) + failed, 0))
-    out.append(Verdict("offload, median", _med(_column(service, "offload")), OFFLOAD_BAR,
-                       higher_is_better=True))
+    out.append(Verdict("offload, single client, median", _med(_column(service, "offload")),
+                       OFFLOAD_BAR, higher_is_better=True))
     out.append(Verdict("service peak RSS (MB), worst run",
                        max(finite(_column(service, "peak_rss_mb")), default=math.nan),
                        RSS_BAR_MB))
@@ -96,6 +96,8 @@ def verdicts(reps: Sequence[Repetition], multi: MultiViewer | None) -> list[Verd
                            sum(multi.stalls) + multi.viewers - len(multi.stalls), 0))
         out.append(Verdict("multi-viewer origin upload (copies of the file)",
                            multi.origin_copies, ORIGIN_COPIES_BAR))
+        out.append(Verdict("multi-viewer offload (other viewers have the data)", multi.offload,
+                           OFFLOAD_BAR, higher_is_better=True))
     return out
 
 
