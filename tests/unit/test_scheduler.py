@@ -24,7 +24,7 @@ from swarmplayer.engine.pieces import (
     FileSpan,
 )
 from swarmplayer.engine.settings import settings_pack
-from swarmplayer.engine.stream import FileStream, StreamFile, StreamScheduler
+from swarmplayer.engine.stream import SETTLED_SECONDS, FileStream, StreamFile, StreamScheduler
 
 PIECE = 16 * 1024
 PIECES = 100
@@ -291,3 +291,44 @@ def test_real_handle_priorities_after_a_seek(real_handle: tuple[object, StreamFi
             assert priority == BACKGROUND_PRIORITY, (piece, priority)
     s.close(rid)
     assert set(handle.get_piece_priorities()) == {BACKGROUND_PRIORITY}
+
+
+class HistoryHandle(RecordingHandle):
+    """Also keeps every priority it was given, in order (a pass through 0 leaves a trace)."""
+
+    def __init__(self, have: set[int] | None = None) -> None:
+        super().__init__(have)
+        self.history: list[tuple[int, int]] = []
+
+    def piece_priority(self, piece: int, priority: int) -> None:
+        super().piece_priority(piece, priority)
+        self.history.append((piece, priority))
+
+
+def test_a_seek_after_playing_cancels_the_old_windows_requests():
+    handle = HistoryHandle(have={0, 1})
+    s = scheduler(handle)
+    file = movie()
+    rid = s.open(file, 0)
+    old_window = set(s.applied)
+    s.readers[rid].jumped_at -= SETTLED_SECONDS + 1  # it has been playing a while
+    handle.history.clear()
+    s.open(file, 80 * PIECE)  # the player seeks: a new reader leads from there
+    left = old_window - set(s.applied)
+    assert left, "the old window should lose pieces to the new lead"
+    for piece in left:
+        # Through priority 0 (libtorrent cancels the blocks already asked of peers), then
+        # back to the background priority so the file still completes.
+        given = [p for q, p in handle.history if q == piece]
+        assert given[-2:] == [0, BACKGROUND_PRIORITY], (piece, given)
+    assert all(q not in handle.have for q, p in handle.history if p == 0)
+
+
+def test_a_reader_that_only_peeked_cancels_nothing():
+    handle = HistoryHandle()
+    s = scheduler(handle)
+    file = movie()
+    rid = s.open(file, PIECES * PIECE - PIECE)  # a player reading the index at the end
+    handle.history.clear()
+    s.close(rid)
+    assert 0 not in {p for _, p in handle.history}
