@@ -13,7 +13,6 @@ from swarmplayer.engine.pieces import (
     FileSpan,
     PiecePlan,
     buffered_ahead,
-    is_seek,
     merge,
     open_plan,
     window_plan,
@@ -130,10 +129,3 @@ def test_buffered_ahead():
     assert buffered_ahead(span, 0, {1, 2, 3, 4}) == 3000
     assert buffered_ahead(span, 0, {2, 3, 4}) == 0  # a hole at the reader stops it
     assert buffered_ahead(span, 800, {2, 4}) == 966
-
-
-def test_is_seek():
-    assert is_seek(None, 0, 1000, 10)
-    assert not is_seek(5000, 5000 + 9_999, 1000, 10)
-    assert is_seek(5000, 5000 + 10_001, 1000, 10)
-    assert is_seek(50_000, 100, 1000, 10)

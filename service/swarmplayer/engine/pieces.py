@@ -135,10 +135,3 @@ def buffered_ahead(span: FileSpan, position: int, have: set[int] | frozenset[int
             break
         end = span.bytes_of(piece)[1]
     return max(end - position, 0)
-
-
-def is_seek(previous: int | None, position: int, bitrate: float, seconds: float) -> bool:
-    """A read far from where the last one ended: the window must jump, not grow."""
-    if previous is None:
-        return True
-    return abs(position - previous) > max(bitrate * seconds, 1)
