@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 
 from ..config import Config
@@ -13,12 +11,10 @@ from . import cache, errors, health, info, stream, torrents
 MAX_UPLOAD_BYTES = 10 << 20
 
 
-def create_app(engine: Engine, config: Config, test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(engine: Engine, config: Config) -> Flask:
     """The service's WSGI app; the engine is shared, the app holds no other state."""
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, JSON_SORT_KEYS=False)
-    if test_config:
-        app.config.update(test_config)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {"engine": engine, "config": config}
     errors.register(app)
     app.register_blueprint(info.bp)
