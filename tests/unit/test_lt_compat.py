@@ -160,3 +160,15 @@ def test_rate_limit_local_peers_applies(tmp_path: Path):
         lt.rate_limit_local_peers(session)  # both versions take the filter
     finally:
         session.pause()
+
+
+@pytest.mark.parametrize(("overrides", "tick"), [
+    ({}, 100), ({"upload_rate_limit": 500_000}, 20), ({"seed_upload_rate_limit": 100_000}, 20),
+])
+def test_a_box_that_caps_its_upload_ticks_faster(tmp_path: Path, overrides: dict[str, int],
+                                                 tick: int):
+    """Checked on a real session: the value libtorrent holds, and outgoing plaintext."""
+    session = lt.new_session(settings_pack(Config.for_tests(tmp_path, **overrides)))
+    held = session.get_settings()
+    assert held["tick_interval"] == tick
+    assert held["out_enc_policy"] == 2 and held["in_enc_policy"] == 1

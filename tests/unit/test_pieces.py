@@ -7,6 +7,7 @@ import pytest
 from swarmplayer.engine.pieces import (
     BACKGROUND_PRIORITY,
     DEADLINE_SLACK,
+    GUESS_NEXT,
     MIN_WINDOW_PIECES,
     TOP_PRIORITY,
     URGENT_SECONDS,
@@ -129,3 +130,17 @@ def test_buffered_ahead():
     assert buffered_ahead(span, 0, {1, 2, 3, 4}) == 3000
     assert buffered_ahead(span, 0, {2, 3, 4}) == 0  # a hole at the reader stops it
     assert buffered_ahead(span, 800, {2, 4}) == 966
+
+
+def test_open_plan_guesses_the_last_piece_as_told():
+    span = FileSpan(0, 10_000, PL)
+    assert open_plan(span, 1000, None, guess=GUESS_NEXT).urgent[9] == GUESS_NEXT
+    assert open_plan(span, 1000, None, guess=None).pieces() == {0}
+    assert open_plan(span, 1000, (7_500, 9_200), guess=GUESS_NEXT).urgent[9] == (TOP_PRIORITY, 0)
+
+
+def test_a_window_before_the_header_is_read_has_one_deadline_and_ranks_below_the_guess():
+    span = FileSpan(0, 100 * PL, PL)
+    plan = window_plan(span, 0, 4 * PL, 10.0, header_read=False)
+    assert [p for p, (_, d) in plan.urgent.items() if d is not None] == [0]
+    assert max(prio for p, (prio, _) in plan.urgent.items() if p) == GUESS_NEXT[0] - 1

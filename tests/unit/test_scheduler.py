@@ -63,9 +63,11 @@ class RecordingHandle:
         self.file_priorities[index] = priority
 
 
-def movie(size: int = PIECES * PIECE, offset: int = 0, index: int = 0) -> StreamFile:
+def movie(size: int = PIECES * PIECE, offset: int = 0, index: int = 0,
+          header_seen: bool = True) -> StreamFile:
+    """A file whose bitrate is known and (by default) whose header a reader has read."""
     return StreamFile(index, f"movie{index}.mp4", FileSpan(offset, size, PIECE), float(BITRATE),
-                      bitrate_known=True)
+                      bitrate_known=True, header_seen=header_seen)
 
 
 def scheduler(handle: RecordingHandle) -> StreamScheduler:
@@ -83,13 +85,48 @@ def check_invariant(s: StreamScheduler, handle: RecordingHandle) -> None:
         assert handle.priorities[piece] == (TOP_PRIORITY if deadline is not None else priority)
 
 
-def test_open_puts_header_and_last_piece_at_deadline_zero():
+def test_before_the_header_is_read_peers_send_it_first_then_the_last_piece():
     handle = RecordingHandle()
     s = scheduler(handle)
-    s.open(movie(), 0)
+    s.open(movie(header_seen=False), 0)
     assert handle.file_priorities == {0: BACKGROUND_PRIORITY}
-    for piece in [*range(HEADER // PIECE), PIECES - 1]:
-        assert handle.deadlines[piece] == 0
+    header = set(range(HEADER // PIECE))
+    # Only the header (where the reader is) has a deadline: no guessed bitrate's worth of more.
+    assert set(handle.deadlines) == header and set(handle.deadlines.values()) == {0}
+    # The index may be at the end: next in line, above the reader's read-ahead.
+    assert PIECES - 1 not in handle.deadlines
+    assert handle.priorities[PIECES - 1] == TOP_PRIORITY - 1
+    ahead = [s.applied[p][0] for p in s.applied if p not in header | {PIECES - 1}]
+    assert ahead and max(ahead) < TOP_PRIORITY - 1
+    check_invariant(s, handle)
+
+
+def test_a_read_header_without_an_index_at_the_end_cancels_the_last_piece():
+    handle = HistoryHandle()
+    s = StreamScheduler(handle, WINDOW_S, PIECE)  # a one-piece header
+    file = movie(header_seen=False)
+    s.open(file, 0)
+    assert set(handle.deadlines) == {0} and s.applied[1][0] == TOP_PRIORITY - 2
+    handle.history.clear()
+    s.learn_header(file, bytes(PIECE))  # no container structure: no index anywhere
+    assert PIECES - 1 not in s.applied
+    # Through 0 (libtorrent cancels its blocks in flight), then back to the background.
+    assert [p for q, p in handle.history if q == PIECES - 1] == [0, BACKGROUND_PRIORITY]
+    # The window is a playing one now: deadlines for its urgent seconds, then graded from 6.
+    assert set(handle.deadlines) == set(range(int(URGENT_SECONDS * BITRATE // PIECE)))
+    assert max(s.applied[p][0] for p in s.applied if p not in handle.deadlines) == (
+        TOP_PRIORITY - 1)
+    check_invariant(s, handle)
+
+
+def test_a_header_on_disk_counts_as_read():
+    """A reader that starts mid-file may never read the header: its window must not wait."""
+    handle = RecordingHandle(have=set(range(HEADER // PIECE)))
+    s = scheduler(handle)
+    s.open(movie(header_seen=False), 40 * PIECE)
+    assert handle.deadlines[PIECES - 1] == 0  # the index may be there: a player will ask
+    assert len([p for p in handle.deadlines if 40 <= p < PIECES - 1]) == (
+        URGENT_SECONDS * BITRATE // PIECE)
     check_invariant(s, handle)
 
 
@@ -197,7 +234,7 @@ def test_header_learning_adds_the_mp4_index_at_the_end():
     head = ftyp + struct.pack(">I4s", mdat, b"mdat") + bytes(PIECE - len(ftyp) - 8)
     handle = RecordingHandle()
     s = scheduler(handle)
-    file = movie(size)
+    file = movie(size, header_seen=False)
     s.open(file, 0)
     assert 60 not in s.applied
     s.learn_header(file, head)

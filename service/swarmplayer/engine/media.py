@@ -84,7 +84,7 @@ def index_range(name: str, head: bytes, file_size: int) -> tuple[int, int] | Non
     An MP4's moov when it follows mdat (None for faststart files: head already holds it), or
     a Matroska file's Cues. None for other containers and for bytes that make no sense.
     """
-    kind = _kind(name, head)
+    kind = container(name, head)
     if kind == "mp4":
         return mp4_index_range(head, file_size)
     if kind == "mkv":
@@ -94,7 +94,7 @@ def index_range(name: str, head: bytes, file_size: int) -> tuple[int, int] | Non
 
 def duration_from_header(name: str, head: bytes) -> float | None:
     """The duration in seconds when the file's first bytes state it, else None."""
-    kind = _kind(name, head)
+    kind = container(name, head)
     if kind == "mp4":
         return mp4_duration(head)
     if kind == "mkv":
@@ -102,7 +102,8 @@ def duration_from_header(name: str, head: bytes) -> float | None:
     return None
 
 
-def _kind(name: str, head: bytes) -> str | None:
+def container(name: str, head: bytes) -> str | None:
+    """'mp4' or 'mkv' when the first bytes (or, failing them, the name) say so, else None."""
     # Magic first: a file's bytes are a better witness than its name.
     if head[:4] == _EBML_MAGIC:
         return "mkv"

@@ -64,23 +64,32 @@ class PiecePlan:
         return set(self.urgent)
 
 
-def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None) -> PiecePlan:
+# How a file's last piece is wanted while nobody knows whether its index is there (None: it is
+# known): at deadline 0 once the header is read (or on disk) and says nothing of it; before
+# that just below the top, so peers send the header first and this guess next.
+GUESS_NOW = (TOP_PRIORITY, 0)
+GUESS_NEXT = (TOP_PRIORITY - 1, None)
+
+
+def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None,
+              guess: tuple[int, int | None] | None = GUESS_NOW) -> PiecePlan:
     """On open: the container header and its index (MP4 moov at the end, MKV cues), deadline 0.
 
-    Without a known index range, the file's last piece: a moov-at-end MP4's index is there and a
-    player asks for it before the first frame.
+    Without a known index range, the file's last piece as `guess` says: a moov-at-end MP4's
+    index is there, and a player asks for it before the first frame.
     """
-    wanted = set(span.pieces(0, min(header_bytes, span.size) or 1))
+    plan: dict[int, tuple[int, int | None]] = {}
     if index is not None:
         start, stop = index
-        wanted.update(span.pieces(max(start, 0), min(stop, span.size)))
-    else:
-        wanted.add(span.last_piece)
-    return PiecePlan({p: (TOP_PRIORITY, 0) for p in wanted})
+        plan = {p: (TOP_PRIORITY, 0) for p in span.pieces(max(start, 0), min(stop, span.size))}
+    elif guess is not None:
+        plan[span.last_piece] = guess
+    plan.update({p: (TOP_PRIORITY, 0) for p in span.pieces(0, min(header_bytes, span.size) or 1)})
+    return PiecePlan(plan)
 
 
 def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
-                lead: bool = True) -> PiecePlan:
+                lead: bool = True, header_read: bool = True) -> PiecePlan:
     """A window of `seconds` of playback ahead of `position`.
 
     Only the first URGENT_SECONDS get deadlines (libtorrent makes every deadline piece top
@@ -88,11 +97,16 @@ def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
     random order); the rest of the window gets priorities graded by distance, no deadline.
     The deadline of a piece is when playback will reach it, scaled by DEADLINE_SLACK. A reader
     that is not the lead gets a short window behind the lead's deadlines, so it cannot starve it.
+
+    Until the file's header is read, its bitrate is a guess and its index may be the last piece
+    (GUESS_NEXT): only the reader's own piece gets a deadline, and the rest ranks below that
+    guess, so the first bytes a player needs are the first the peers send.
     """
     bitrate = max(bitrate, 1.0)
     floor = MIN_WINDOW_PIECES * span.piece_length
     length = max(int(bitrate * seconds), floor) if lead else floor
-    urgent_bytes = max(int(bitrate * URGENT_SECONDS), span.piece_length)
+    urgent_bytes = max(int(bitrate * URGENT_SECONDS), span.piece_length) if header_read else 1
+    top = TOP_PRIORITY if header_read else TOP_PRIORITY - 1
     offset_ms = 0 if lead else int(seconds * 1000 * DEADLINE_SLACK)
     pieces = span.pieces(position, min(position + length, span.size))
     plan: dict[int, tuple[int, int | None]] = {}
@@ -102,16 +116,17 @@ def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
         if ahead < urgent_bytes:
             plan[piece] = (TOP_PRIORITY, offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK))
         else:
-            plan[piece] = (_graded_priority(graded), None)
+            plan[piece] = (_graded_priority(graded, top), None)
             graded += 1
     return PiecePlan(plan)
 
 
-def _graded_priority(rank: int) -> int:
+def _graded_priority(rank: int, top: int = TOP_PRIORITY) -> int:
     """6 for the next piece, 5 for the two after, 4 for the next four, 3 for the next eight,
-    then 2: libtorrent picks at random within a priority, so near the playhead the levels are
-    narrow (pieces come nearly in order) and further out wide (any order will do)."""
-    return max(TOP_PRIORITY - (rank + 1).bit_length(), 2)
+    then 2 (one less each below a `top` of 6): libtorrent picks at random within a priority, so
+    near the playhead the levels are narrow (pieces come nearly in order) and further out wide
+    (any order will do)."""
+    return max(top - (rank + 1).bit_length(), 2)
 
 
 def merge(*plans: PiecePlan) -> PiecePlan:

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 from . import media
 from .pieces import (
     BACKGROUND_PRIORITY,
+    GUESS_NEXT,
+    GUESS_NOW,
     FileSpan,
     PiecePlan,
     buffered_ahead,
@@ -51,6 +53,7 @@ class StreamFile:
     bitrate: float  # bytes per second of playback
     bitrate_known: bool = False
     index_range: tuple[int, int] | None = None
+    container: str | None = None  # from the header: then index_range is known, even if None
     header_seen: bool = False
 
 
@@ -120,8 +123,11 @@ class StreamScheduler:
                 return
             file.header_seen = True
             file.index_range = media.index_range(file.name, head, file.span.size)
+            file.container = media.container(file.name, head)
             self._learn_duration(file, head)
-            self._apply()
+            # The last piece, asked for in case the index was there, may be needed no more:
+            # cancel what is in flight of it rather than let it hold up the window.
+            self._apply(cancel=True)
 
     def learn_index(self, file: StreamFile, index: bytes) -> None:
         """From the index at the end (an MP4's moov): the duration, when the header lacked it."""
@@ -162,12 +168,23 @@ class StreamScheduler:
     def _plan(self) -> PiecePlan:
         lead = self.lead()
         plans = []
-        for file in {id(r.file): r.file for r in self.readers.values()}.values():
-            plans.append(open_plan(file.span, self.header_bytes, file.index_range))
+        files = {id(r.file): r.file for r in self.readers.values()}.values()
+        read = {file.index: self._header_read(file) for file in files}
+        for file in files:
+            guess = None if file.container else GUESS_NOW if read[file.index] else GUESS_NEXT
+            plans.append(open_plan(file.span, self.header_bytes, file.index_range, guess))
         for reader in self.readers.values():
             plans.append(window_plan(reader.file.span, reader.position, reader.file.bitrate,
-                                     self.window_seconds, lead=reader is lead))
+                                     self.window_seconds, lead=reader is lead,
+                                     header_read=read[reader.file.index]))
         return merge(*plans)
+
+    def _header_read(self, file: StreamFile) -> bool:
+        """Read by a reader, or on disk already (a reader that starts mid-file may never read
+        it: its window must not wait for that)."""
+        return file.header_seen or all(
+            self.handle.have_piece(p) for p in file.span.pieces(0, min(self.header_bytes,
+                                                                       file.span.size) or 1))
 
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
