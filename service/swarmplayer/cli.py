@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, malloc
 from .config import ENV_PREFIX, Config, ConfigError
 from .errors import ServiceError
 from .playback import PLAYERS, ApiClient, play
@@ -85,6 +85,8 @@ def _run(args: argparse.Namespace) -> int:
         print(out)
         return 0
     config = _config(args)
+    # The process may run a service from here on: the allocator is set before its threads.
+    malloc.tune()
     from .supervisor import Service  # libtorrent loads only for commands that need it
 
     if args.command == "serve":

@@ -35,7 +35,10 @@ from .stream import FileStream, PieceCache, StreamFile, StreamScheduler
 
 log = logging.getLogger(__name__)
 
-PIECE_CACHE_BYTES = 4 << 20
+# Pieces read for streams, kept for readers that come back to them (a player's second
+# connection, a small seek back); each reader also holds its current piece. 1 MiB (was 4):
+# re-reading a piece from libtorrent costs milliseconds, and on a small box every MB counts.
+PIECE_CACHE_BYTES = 1 << 20
 # Small files beside a video (subtitles, .nfo) come along; other videos of a pack wait their turn.
 SIDECAR_MAX_BYTES = 20 << 20
 SHUTDOWN_TIMEOUT = 15.0
