@@ -222,6 +222,9 @@ def test_multi_file_torrent(swarm: Callable[..., Swarm], video: Callable[..., Pa
     assert files["S01E02.mkv"]["is_video"] and not files["S01E02.srt"]["is_video"]
     status, body, _ = read_while_downloading(s, stream_url(s, None))
     assert status == 200 and body == large.read_bytes(), "the default is the largest video"
+    # Every wanted piece in: libtorrent calls the torrent finished and would drop the seeder,
+    # which the waiting episode then needs.
+    wait_until(lambda: s.status()["state"] == "finished", 30, "the wanted files to be in")
     status, body, _ = read_while_downloading(s, stream_url(s, files["S01E01.mp4"]["index"]))
     assert status == 200 and body == small.read_bytes()
     missing = fetch(stream_url(s, 99))

@@ -39,8 +39,8 @@ class RecordingHandle:
     def __init__(self, have: set[int] | None = None) -> None:
         self.priorities: dict[int, int] = {}
         self.deadlines: dict[int, int] = {}
-        self.file_priorities: dict[int, int] = {}
         self.have = have or set()
+        self.in_flight: set[int] = set()  # pieces with blocks asked of peers
         self.resets: list[int] = []
 
     def piece_priority(self, piece: int, priority: int) -> None:
@@ -59,8 +59,12 @@ class RecordingHandle:
     def have_piece(self, piece: int) -> bool:
         return piece in self.have
 
-    def file_priority(self, index: int, priority: int) -> None:
-        self.file_priorities[index] = priority
+    def prioritize_pieces(self, priorities: list[tuple[int, int]]) -> None:
+        for piece, priority in priorities:
+            self.piece_priority(piece, priority)
+
+    def get_download_queue(self) -> list[dict[str, int]]:
+        return [{"piece_index": p} for p in sorted(self.in_flight)]
 
 
 def movie(size: int = PIECES * PIECE, offset: int = 0, index: int = 0,
@@ -89,7 +93,8 @@ def test_before_the_header_is_read_peers_send_it_first_then_the_last_piece():
     handle = RecordingHandle()
     s = scheduler(handle)
     s.open(movie(header_seen=False), 0)
-    assert handle.file_priorities == {0: BACKGROUND_PRIORITY}
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY for p in set(range(PIECES)) - set(
+        s.applied)), "the rest of the file downloads in the background"
     header = set(range(HEADER // PIECE))
     # Only the header (where the reader is) has a deadline: no guessed bitrate's worth of more.
     assert set(handle.deadlines) == header and set(handle.deadlines.values()) == {0}
@@ -296,9 +301,6 @@ def real_handle(tmp_path: Path) -> Iterator[tuple[object, StreamFile]]:
     params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
     handle = session.add_torrent(params)
     _wait_alert(session, "torrent_checked_alert")
-    # As the engine does on add: the file at background priority, settled before streaming.
-    handle.file_priority(0, BACKGROUND_PRIORITY)
-    _wait_alert(session, "file_prio_alert")
     yield handle, StreamFile(0, "movie.mp4", FileSpan(0, PIECES * PIECE, PIECE), float(BITRATE),
                              bitrate_known=True)
     session.pause()
@@ -369,3 +371,19 @@ def test_a_reader_that_only_peeked_cancels_nothing():
     handle.history.clear()
     s.close(rid)
     assert 0 not in {p for _, p in handle.history}
+
+
+def test_a_reader_that_must_wait_cancels_background_requests_in_flight():
+    handle = HistoryHandle(have={0, 1, 2, 3, 99})
+    s = scheduler(handle)
+    file = movie()
+    s.open(file, 0)  # its pieces are there: nothing to cancel
+    handle.in_flight = {55, 56, 71}  # 71 will be in the new window; 55 and 56 in no window
+    handle.history.clear()
+    s.open(file, 70 * PIECE)  # a jump to pieces nobody has yet
+    for piece in (55, 56):
+        assert [p for q, p in handle.history if q == piece] == [0, BACKGROUND_PRIORITY]
+    assert (71, 0) not in handle.history, "the new window's own requests are kept"
+    handle.history.clear()
+    s.open(file, 0)  # back to pieces it has: a peek costs nobody their requests
+    assert not [q for q, p in handle.history if p == 0 and q in handle.in_flight]

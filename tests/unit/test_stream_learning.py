@@ -21,7 +21,9 @@ class _Handle:
     def reset_piece_deadline(self, piece: int) -> None: ...
     def have_piece(self, piece: int) -> bool:
         return False
-    def file_priority(self, index: int, priority: int) -> None: ...
+    def prioritize_pieces(self, priorities: list[tuple[int, int]]) -> None: ...
+    def get_download_queue(self) -> list[dict[str, int]]:
+        return []
 
 
 @pytest.mark.parametrize("kind", ["mp4", "mp4-faststart", "mkv"])

@@ -201,11 +201,9 @@ class Engine:
         params.save_path = str(self.config.cache_dir / info_hash)
         # We schedule by deadlines ourselves: libtorrent's queueing must never pause a stream.
         params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
-        if params.ti is not None and not params.file_priorities:
-            # Given with the torrent, so its storage starts with them: a change still in flight
-            # while blocks arrive races libtorrent's part file (2.0.8: "partfile_write … End of
-            # file"). A resume file brings its own, which may have been raised since.
-            params.file_priorities = self._file_priorities(params.ti)
+        if params.ti is not None and not params.piece_priorities:
+            # A resume file brings its own, which may have been raised since.
+            params.piece_priorities = self._piece_priorities(params.ti)
         handle = self.session.add_torrent(params)
         # libtorrent answers a torrent it already has (the same by its v1 or its v2 hash) with
         # that torrent's handle: it must stay one torrent here too, not two sharing a handle.
@@ -223,33 +221,31 @@ class Engine:
 
     def _init_files(self, t: _Torrent) -> None:
         """Once a magnet's metadata is known: which files download in the background."""
-        priorities = self._file_priorities(t.handle.torrent_file())
+        priorities = self._piece_priorities(t.handle.torrent_file())
         if priorities:
-            t.handle.prioritize_files(priorities)
+            t.handle.prioritize_pieces(priorities)
 
-    def _file_priorities(self, ti: Any) -> list[int]:
-        """Per file: background (the default video, small side files) or 0, to wait its turn;
-        [] for a single file (libtorrent's default)."""
+    def _piece_priorities(self, ti: Any) -> list[int]:
+        """Per piece: background, or 0 when it holds only files that wait their turn (other
+        videos of a pack; the default video and small side files come along); [] for a single
+        file (libtorrent's default).
+
+        Waiting is said with piece priorities, never file priority 0: libtorrent keeps a
+        skipped file's share of a boundary piece in a part file and moves it out when the file
+        is raised, and blocks arriving during the move fail it ("partfile_write … file too
+        short"), stopping the stream. A stream raises a file's pieces as it opens.
+        """
         entries = lt.file_entries(ti)
         if len(entries) < 2:
             return []
         default = self._default_file(entries)
-        priorities = [BACKGROUND_PRIORITY] * ti.num_files()  # pad files included
-        for index, path, size, _offset in entries:
-            keep = index == default or (size <= SIDECAR_MAX_BYTES and not media.is_video(path))
-            priorities[index] = BACKGROUND_PRIORITY if keep else 0
+        length = ti.piece_length()
+        priorities = [0] * ti.num_pieces()
+        for index, path, size, offset in entries:
+            if index == default or (size <= SIDECAR_MAX_BYTES and not media.is_video(path)):
+                for piece in FileSpan(offset, size, length).pieces(0, size or 1):
+                    priorities[piece] = BACKGROUND_PRIORITY
         return priorities
-
-    def _unskip(self, t: _Torrent, index: int, end: float) -> None:
-        """Raise a waiting file (priority 0) to background, and wait until that has landed:
-        libtorrent moves its blocks out of the part file then, and a deadline set before
-        races that move (2.0.8: "partfile_write … End of file")."""
-        t.handle.file_priority(index, BACKGROUND_PRIORITY)
-        while t.handle.file_priority(index) == 0:  # the getter answers once it has landed
-            left = end - time.monotonic()
-            if left <= 0:
-                raise Unavailable(f"file {index} of {t.info_hash} did not get ready in time")
-            self._cond.wait(left)  # woken by file_prio_alert
 
     @staticmethod
     def _default_file(entries: list[tuple[int, str, int, int]]) -> int:
@@ -415,8 +411,6 @@ class Engine:
             if file_index is None:
                 file_index = self._default_file(lt.file_entries(t.handle.torrent_file()))
             file = self._stream_file(t, file_index)
-            if t.handle.file_priority(file_index) == 0:
-                self._unskip(t, file_index, end)
         try:
             self.store.update_torrent(t.info_hash, last_played_at=time.time())
         except sqlite3.Error as exc:  # e.g. a full disk: the stream matters more than the date
@@ -484,9 +478,6 @@ class Engine:
         on("read_piece_alert", self._on_read_piece)
         on("metadata_received_alert", self._on_metadata)
         on("torrent_checked_alert", self._on_ready)
-        # A file priority change lands asynchronously and resets every piece priority of the
-        # file, wiping a window applied in the meantime: apply it again once it has landed.
-        on("file_prio_alert", self._on_ready)
         on("save_resume_data_alert", self._on_resume_data)
         on("save_resume_data_failed_alert", self._on_resume_failed)
         on("torrent_error_alert", self._on_error)

@@ -57,6 +57,10 @@ def settings_pack(config: Config) -> dict[str, Any]:
         # reads one block at a time for it (the low watermark), one per rate-limiter tick: a
         # second of trickle before a viewer of ours serves another at speed. A piece's worth.
         "send_buffer_low_watermark": 256 * 1024,
+        # Keep connections to seeds once every wanted piece is in: a stream raises more pieces
+        # at any moment (the next episode of a pack), and a dropped seed may not be dialled
+        # again for a minute (min_reconnect_time), with no tracker to find another.
+        "close_redundant_connections": False,
         "piece_timeout": 5,
         "peer_timeout": 30,
         "strict_end_game_mode": False,

@@ -1,8 +1,8 @@
 """Streaming: turn the open readers of a torrent into piece deadlines, and serve their bytes.
 
-The scheduler talks to a libtorrent torrent handle through five of its methods (piece_priority,
-set_piece_deadline, reset_piece_deadline, have_piece, file_priority), so tests can give it a
-recording stand-in as well as a real handle.
+The scheduler talks to a libtorrent torrent handle through six of its methods (piece_priority,
+set_piece_deadline, reset_piece_deadline, have_piece, prioritize_pieces, get_download_queue), so
+tests can give it a recording stand-in as well as a real handle.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class Handle(Protocol):
     def set_piece_deadline(self, piece: int, deadline: int) -> None: ...
     def reset_piece_deadline(self, piece: int) -> None: ...
     def have_piece(self, piece: int) -> bool: ...
-    def file_priority(self, index: int, priority: int) -> None: ...
+    def prioritize_pieces(self, priorities: list[tuple[int, int]]) -> None: ...
+    def get_download_queue(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -86,9 +87,11 @@ class StreamScheduler:
         """Register a reader at `position`; it becomes the lead. Returns its id."""
         with self.lock:
             if not any(r.file.index == file.index for r in self.readers.values()):
-                # The streamed file's background pieces go low, so the window's graded
-                # priorities rank above them; other readers' windows are re-applied below.
-                self.handle.file_priority(file.index, BACKGROUND_PRIORITY)
+                # The streamed file's pieces go to background (raising them if the file waited
+                # its turn), so the window's graded priorities rank above them; other readers'
+                # windows are re-applied below.
+                self.handle.prioritize_pieces(
+                    [(p, BACKGROUND_PRIORITY) for p in file.span.pieces(0, file.span.size)])
                 self.applied = {p: v for p, v in self.applied.items()
                                 if p not in file.span.pieces(0, file.span.size)}
             left = self.lead()
@@ -96,6 +99,8 @@ class StreamScheduler:
             self.readers[rid] = _Reader(file, position, time.monotonic(),
                                         file.span.piece_at(position))
             self._apply(cancel=left is not None and _settled(left))
+            if not self.handle.have_piece(self.readers[rid].piece):
+                self._cancel_background()
             return rid
 
     def move(self, rid: int, position: int) -> None:
@@ -210,6 +215,18 @@ class StreamScheduler:
                 # set_piece_deadline makes the piece top priority itself.
                 self.handle.set_piece_deadline(piece, deadline)
             self.applied[piece] = (priority, deadline)
+
+
+    def _cancel_background(self) -> None:
+        """A reader now waits for a piece: the blocks already asked of peers for background
+        pieces are served before its own, up to request_queue_time of them per peer (a seek
+        waited ~1 s behind them in the bench). Cancel them: libtorrent cancels a piece's
+        outstanding requests when its priority passes through 0."""
+        for entry in self.handle.get_download_queue():
+            piece = entry["piece_index"]
+            if piece not in self.applied:
+                self.handle.piece_priority(piece, 0)
+                self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
 
 
 def _settled(reader: _Reader) -> bool:
