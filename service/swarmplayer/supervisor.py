@@ -62,11 +62,12 @@ class Service:
             threads=self.config.http_threads,
             # Lets a waiting stream reader notice its client went away and free its thread.
             channel_request_lookahead=1,
-            # A stream response waits when the player has 1 MiB unread, instead of buffering
+            # A stream response waits when the player has 256 KiB unread, instead of buffering
             # 16 MiB ahead: the scheduler's window then follows the real playhead (8 viewers
             # racing their windows ahead each pulled the origin's pieces: stalls), and memory
-            # stays small.
-            outbuf_high_watermark=1 << 20,
+            # stays small (footprint bench: 1 MiB → 256 KiB took ~1.5 MB off the streaming
+            # peak and ~10 % off its CPU, the buffer no longer growing and shrinking).
+            outbuf_high_watermark=256 << 10,
             ident="SwarmPlayer",
             clear_untrusted_proxy_headers=True,
         )
