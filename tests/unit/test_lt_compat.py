@@ -11,7 +11,7 @@ import pytest
 
 from swarmplayer.config import Config
 from swarmplayer.engine import lt
-from swarmplayer.engine.settings import settings_pack
+from swarmplayer.engine.settings import NEVER_MAP, settings_pack
 
 HEX = "d2354010a3ca4ade5b7427bb093a62a3899ff381"
 
@@ -172,3 +172,4 @@ def test_a_box_that_caps_its_upload_ticks_faster(tmp_path: Path, overrides: dict
     held = session.get_settings()
     assert held["tick_interval"] == tick
     assert held["out_enc_policy"] == 2 and held["in_enc_policy"] == 1
+    assert held["mmap_file_size_cutoff"] == NEVER_MAP  # libtorrent 2.0: pread, no mapped files

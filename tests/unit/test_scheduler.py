@@ -332,6 +332,17 @@ def test_real_handle_priorities_after_a_seek(real_handle: tuple[object, StreamFi
     assert set(handle.get_piece_priorities()) == {BACKGROUND_PRIORITY}
 
 
+def test_real_handle_before_the_header_is_read(real_handle: tuple[object, StreamFile]):
+    handle, file = real_handle
+    file.header_seen = False
+    s = StreamScheduler(handle, WINDOW_S, PIECE)
+    s.open(file, 0)
+    priorities = handle.get_piece_priorities()
+    assert priorities[0] == TOP_PRIORITY
+    assert priorities[PIECES - 1] == TOP_PRIORITY - 1, "the index guess comes next"
+    assert max(priorities[1:PIECES - 1]) < TOP_PRIORITY - 1, "the read-ahead after it"
+
+
 class HistoryHandle(RecordingHandle):
     """Also keeps every priority it was given, in order (a pass through 0 leaves a trace)."""
 

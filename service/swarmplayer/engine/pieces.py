@@ -64,6 +64,11 @@ class PiecePlan:
         return set(self.urgent)
 
 
+def header_pieces(span: FileSpan, header_bytes: int) -> range:
+    """The pieces holding the file's first `header_bytes` (at least its first piece)."""
+    return span.pieces(0, min(header_bytes, span.size) or 1)
+
+
 # How a file's last piece is wanted while nobody knows whether its index is there (None: it is
 # known): at deadline 0 once the header is read (or on disk) and says nothing of it; before
 # that just below the top, so peers send the header first and this guess next.
@@ -84,7 +89,7 @@ def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None,
         plan = {p: (TOP_PRIORITY, 0) for p in span.pieces(max(start, 0), min(stop, span.size))}
     elif guess is not None:
         plan[span.last_piece] = guess
-    plan.update({p: (TOP_PRIORITY, 0) for p in span.pieces(0, min(header_bytes, span.size) or 1)})
+    plan.update({p: (TOP_PRIORITY, 0) for p in header_pieces(span, header_bytes)})
     return PiecePlan(plan)
 
 

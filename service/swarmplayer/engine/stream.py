@@ -23,6 +23,7 @@ from .pieces import (
     FileSpan,
     PiecePlan,
     buffered_ahead,
+    header_pieces,
     merge,
     open_plan,
     window_plan,
@@ -188,8 +189,7 @@ class StreamScheduler:
         """Read by a reader, or on disk already (a reader that starts mid-file may never read
         it: its window must not wait for that)."""
         return file.header_seen or all(
-            self.handle.have_piece(p) for p in file.span.pieces(0, min(self.header_bytes,
-                                                                       file.span.size) or 1))
+            self.handle.have_piece(p) for p in header_pieces(file.span, self.header_bytes))
 
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
@@ -201,8 +201,9 @@ class StreamScheduler:
             if self.applied.pop(piece)[1] is not None:
                 self.handle.reset_piece_deadline(piece)
             if cancel and not self.handle.have_piece(piece):
-                self.handle.piece_priority(piece, 0)
-            self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
+                self._cancel(piece)
+            else:
+                self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
         for piece, (priority, deadline) in sorted(wanted.items(), key=_by_urgency):
             old = self.applied.get(piece)
             if old == (priority, deadline) or self.handle.have_piece(piece):
@@ -216,17 +217,19 @@ class StreamScheduler:
                 self.handle.set_piece_deadline(piece, deadline)
             self.applied[piece] = (priority, deadline)
 
-
     def _cancel_background(self) -> None:
         """A reader now waits for a piece: the blocks already asked of peers for background
         pieces are served before its own, up to request_queue_time of them per peer (a seek
-        waited ~1 s behind them in the bench). Cancel them: libtorrent cancels a piece's
-        outstanding requests when its priority passes through 0."""
+        waited ~1 s behind them in the bench). Cancel them."""
         for entry in self.handle.get_download_queue():
-            piece = entry["piece_index"]
-            if piece not in self.applied:
-                self.handle.piece_priority(piece, 0)
-                self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
+            if entry["piece_index"] not in self.applied:
+                self._cancel(entry["piece_index"])
+
+    def _cancel(self, piece: int) -> None:
+        """Back to the background, through priority 0: libtorrent cancels a piece's requests
+        already asked of peers when its priority passes through 0."""
+        self.handle.piece_priority(piece, 0)
+        self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
 
 
 def _settled(reader: _Reader) -> bool:
