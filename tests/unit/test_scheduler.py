@@ -78,6 +78,13 @@ def scheduler(handle: RecordingHandle) -> StreamScheduler:
     return StreamScheduler(handle, WINDOW_S, HEADER)
 
 
+def play(s: StreamScheduler, file: StreamFile, position: int) -> int:
+    """A reader that has its first piece (a seek no longer waiting): its window is open."""
+    rid = s.open(file, position)
+    s.arrived(rid)
+    return rid
+
+
 def deadline_pieces(s: StreamScheduler) -> set[int]:
     return {p for p, (_, deadline) in s.applied.items() if deadline is not None}
 
@@ -128,10 +135,13 @@ def test_a_header_on_disk_counts_as_read():
     """A reader that starts mid-file may never read the header: its window must not wait."""
     handle = RecordingHandle(have=set(range(HEADER // PIECE)))
     s = scheduler(handle)
-    s.open(movie(header_seen=False), 40 * PIECE)
+    rid = s.open(movie(header_seen=False), 40 * PIECE)
     assert handle.deadlines[PIECES - 1] == 0  # the index may be there: a player will ask
-    assert len([p for p in handle.deadlines if 40 <= p < PIECES - 1]) == (
-        URGENT_SECONDS * BITRATE // PIECE)
+    assert handle.deadlines[40] == 0, "a jump: its own piece first, alone"
+    handle.have.add(40)
+    s.arrived(rid)
+    urgent = set(range(40, 40 + int(URGENT_SECONDS * BITRATE // PIECE)))
+    assert {p for p in handle.deadlines if p < PIECES - 1} == urgent
     check_invariant(s, handle)
 
 
@@ -139,7 +149,7 @@ def test_window_deadlines_grow_with_distance_then_priorities_fall():
     handle = RecordingHandle()
     s = scheduler(handle)
     start = 40 * PIECE + 100
-    s.open(movie(), start)
+    play(s, movie(), start)
     window = sorted(p for p in s.applied if 40 <= p < PIECES - 1)
     assert window[0] == 40
     assert len(window) == WINDOW_S * BITRATE // PIECE + 1  # the start is not piece-aligned
@@ -156,7 +166,7 @@ def test_window_deadlines_grow_with_distance_then_priorities_fall():
 def test_seek_releases_the_old_window_and_nothing_else():
     handle = RecordingHandle()
     s = scheduler(handle)
-    rid = s.open(movie(), 0)
+    rid = play(s, movie(), 0)
     before = dict(s.applied)
     s.move(rid, 70 * PIECE)
     after = dict(s.applied)
@@ -174,7 +184,7 @@ def test_seek_releases_the_old_window_and_nothing_else():
 def test_moving_within_a_piece_changes_nothing():
     handle = RecordingHandle()
     s = scheduler(handle)
-    rid = s.open(movie(), 10 * PIECE)
+    rid = play(s, movie(), 10 * PIECE)
     calls = (dict(handle.priorities), dict(handle.deadlines))
     s.move(rid, 10 * PIECE + PIECE - 1)
     assert (handle.priorities, handle.deadlines) == calls
@@ -183,7 +193,7 @@ def test_moving_within_a_piece_changes_nothing():
 def test_closing_the_last_reader_releases_every_deadline():
     handle = RecordingHandle()
     s = scheduler(handle)
-    rid = s.open(movie(), 30 * PIECE)
+    rid = play(s, movie(), 30 * PIECE)
     touched = set(s.applied)
     s.close(rid)
     assert s.applied == {} and handle.deadlines == {}
@@ -195,8 +205,8 @@ def test_the_newest_reader_leads():
     handle = RecordingHandle()
     s = scheduler(handle)
     file = movie()
-    first = s.open(file, 10 * PIECE)
-    second = s.open(file, 60 * PIECE)
+    first = play(s, file, 10 * PIECE)
+    second = play(s, file, 60 * PIECE)
     lead = s.lead()
     assert lead is s.readers[second]
     # The lead's window is long and starts at deadline 0; the other gets a short window whose
@@ -214,7 +224,7 @@ def test_the_newest_reader_leads():
 def test_pieces_we_have_get_no_deadline():
     handle = RecordingHandle(have={0, 1, 2, 3, 21, 22})
     s = scheduler(handle)
-    s.open(movie(), 20 * PIECE)
+    play(s, movie(), 20 * PIECE)
     assert not {0, 1, 2, 3, 21, 22} & set(handle.deadlines)
     assert 20 in handle.deadlines and 23 in s.applied
     check_invariant(s, handle)
@@ -223,7 +233,7 @@ def test_pieces_we_have_get_no_deadline():
 def test_reassert_sets_every_deadline_again():
     handle = RecordingHandle()
     s = scheduler(handle)
-    s.open(movie(), 0)
+    play(s, movie(), 0)
     wanted = dict(s.applied)
     handle.deadlines.clear()  # libtorrent forgot them (deadlines given while checking)
     handle.priorities.clear()
@@ -332,6 +342,21 @@ def test_real_handle_priorities_after_a_seek(real_handle: tuple[object, StreamFi
     assert set(handle.get_piece_priorities()) == {BACKGROUND_PRIORITY}
 
 
+def test_real_handle_holds_the_file_while_a_seek_waits(real_handle: tuple[object, StreamFile]):
+    handle, file = real_handle
+    file.header_seen = True
+    s = StreamScheduler(handle, WINDOW_S, HEADER)
+    rid = s.open(file, 60 * PIECE)
+    priorities = handle.get_piece_priorities()
+    kept = set(range(HEADER // PIECE)) | {PIECES - 1}
+    assert set(s.applied) == kept | {60}
+    assert [p for p, priority in enumerate(priorities) if priority == TOP_PRIORITY] == sorted(
+        kept | {60})
+    assert {priorities[p] for p in set(range(PIECES)) - kept - {60}} == {0}
+    s.close(rid)
+    assert set(handle.get_piece_priorities()) == {BACKGROUND_PRIORITY}
+
+
 def test_real_handle_before_the_header_is_read(real_handle: tuple[object, StreamFile]):
     handle, file = real_handle
     file.header_seen = False
@@ -355,15 +380,30 @@ class HistoryHandle(RecordingHandle):
         self.history.append((piece, priority))
 
 
+class InterestHandle(RecordingHandle):
+    """Notices a moment when no piece it lacks is wanted: libtorrent would tell its peers we
+    are not interested, and they would choke us."""
+
+    def __init__(self, have: set[int] | None = None) -> None:
+        super().__init__(have)
+        self.lost_interest = False
+
+    def piece_priority(self, piece: int, priority: int) -> None:
+        super().piece_priority(piece, priority)
+        missing = set(range(PIECES)) - self.have
+        # A piece never given a priority has libtorrent's default, which is wanted.
+        self.lost_interest |= all(self.priorities.get(p, 4) == 0 for p in missing)
+
+
 def test_a_seek_after_playing_cancels_the_old_windows_requests():
-    handle = HistoryHandle(have={0, 1})
+    handle = HistoryHandle(have={0, 1, 81})
     s = scheduler(handle)
     file = movie()
     rid = s.open(file, 0)
     old_window = set(s.applied)
     s.readers[rid].jumped_at -= SETTLED_SECONDS + 1  # it has been playing a while
     handle.history.clear()
-    s.open(file, 80 * PIECE)  # the player seeks: a new reader leads from there
+    s.open(file, 81 * PIECE)  # the player seeks to a piece it has: a new reader leads there
     left = old_window - set(s.applied)
     assert left, "the old window should lose pieces to the new lead"
     for piece in left:
@@ -372,6 +412,56 @@ def test_a_seek_after_playing_cancels_the_old_windows_requests():
         given = [p for q, p in handle.history if q == piece]
         assert given[-2:] == [0, BACKGROUND_PRIORITY], (piece, given)
     assert all(q not in handle.have for q, p in handle.history if p == 0)
+
+
+def test_a_seek_holds_everything_else_until_its_piece_is_in():
+    handle = InterestHandle(have={0, 1, 2, 3})
+    s = scheduler(handle)
+    file = movie()
+    first = s.open(file, 0)
+    s.readers[first].jumped_at -= SETTLED_SECONDS + 1
+    handle.in_flight = {20, 55}
+    s.close(first)  # a player seeks: its old request goes, a new one comes
+    seek = s.open(file, 70 * PIECE)  # a jump to a piece nobody here has
+    # The seek's piece alone has a deadline, with the index's (the last piece, a guess).
+    assert set(handle.deadlines) == {70, PIECES - 1}
+    held = set(range(PIECES)) - set(s.applied)
+    assert held and all(handle.priorities[p] == 0 for p in held), "asked of nobody meanwhile"
+    assert not handle.lost_interest, "the seek's piece is wanted before the rest is held"
+    other = s.open(file, 0)  # another reader, moving on, does not end the hold
+    s.move(other, 2 * PIECE)
+    assert all(handle.priorities[p] == 0 for p in held - set(s.applied))
+    s.close(other)
+    handle.have.add(70)
+    s.arrived(seek)  # the piece came: the window opens
+    assert 71 in handle.deadlines and 80 in s.applied
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY
+               for p in set(range(PIECES)) - set(s.applied) - handle.have)
+    check_invariant(s, handle)
+
+
+def test_a_seek_whose_reader_goes_first_releases_the_hold():
+    handle = RecordingHandle(have={0, 1, 2, 3, 99})
+    s = scheduler(handle)
+    file = movie()
+    s.open(file, 0)
+    seek = s.open(file, 50 * PIECE)
+    again = s.open(file, 70 * PIECE)  # a second seek before the first piece came
+    s.close(seek)
+    assert handle.priorities[30] == 0, "the later seek still waits"
+    s.close(again)
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY
+               for p in set(range(PIECES)) - set(s.applied) - handle.have)
+    check_invariant(s, handle)
+
+
+def test_the_first_read_of_a_file_holds_nothing():
+    """Before the header is read the reader's piece is the header, and the index guess must
+    be fetched beside it: no hold."""
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    s.open(movie(header_seen=False), 0)
+    assert 0 not in handle.priorities.values()
 
 
 def test_a_reader_that_only_peeked_cancels_nothing():
@@ -389,12 +479,14 @@ def test_a_reader_that_must_wait_cancels_background_requests_in_flight():
     s = scheduler(handle)
     file = movie()
     s.open(file, 0)  # its pieces are there: nothing to cancel
-    handle.in_flight = {55, 56, 71}  # 71 will be in the new window; 55 and 56 in no window
+    handle.in_flight = {55, 56, 70}  # 70 is the new reader's; 55 and 56 in no window
     handle.history.clear()
-    s.open(file, 70 * PIECE)  # a jump to pieces nobody has yet
+    rid = s.open(file, 70 * PIECE)  # a jump to pieces nobody has yet
     for piece in (55, 56):
-        assert [p for q, p in handle.history if q == piece] == [0, BACKGROUND_PRIORITY]
-    assert (71, 0) not in handle.history, "the new window's own requests are kept"
+        assert 0 in [p for q, p in handle.history if q == piece]
+    assert (70, 0) not in handle.history, "the new reader's own requests are kept"
+    handle.have.add(70)
+    s.arrived(rid)
     handle.history.clear()
     s.open(file, 0)  # back to pieces it has: a peek costs nobody their requests
     assert not [q for q, p in handle.history if p == 0 and q in handle.in_flight]

@@ -56,10 +56,13 @@ def settings_pack(config: Config) -> dict[str, Any]:
         # rate-limited peer each one waits for its next quota tick (bench, faststart, 100 ms
         # ticks: first frame 0.64 -> 0.63 s on loopback; more where a round trip costs more).
         "out_enc_policy": 2,  # pe_disabled
-        # Uploading: a peer we have just unchoked has no upload rate yet, and libtorrent then
-        # reads one block at a time for it (the low watermark), one per rate-limiter tick: a
-        # second of trickle before a viewer of ours serves another at speed. A piece's worth.
-        "send_buffer_low_watermark": 256 * 1024,
+        # Uploading: what libtorrent reads ahead for a peer waits there in line before anything
+        # that peer asks for next, at its upload rate: a tenth of a second of it (libtorrent's
+        # default is half a second, up to 500 KiB; the bench's capped seeders had a seek's
+        # piece queued behind 0.5 s of earlier blocks after they had sent it). At least four
+        # blocks, or a just-unchoked peer, with no rate yet, trickles a block per tick.
+        "send_buffer_watermark_factor": 10,
+        "send_buffer_low_watermark": 64 * 1024,
         # Keep connections to seeds once every wanted piece is in: a stream raises more pieces
         # at any moment (the next episode of a pack), and a dropped seed may not be dialled
         # again for a minute (min_reconnect_time), with no tracker to find another.

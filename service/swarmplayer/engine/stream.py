@@ -20,6 +20,7 @@ from .pieces import (
     BACKGROUND_PRIORITY,
     GUESS_NEXT,
     GUESS_NOW,
+    TOP_PRIORITY,
     FileSpan,
     PiecePlan,
     buffered_ahead,
@@ -65,6 +66,7 @@ class _Reader:
     position: int
     jumped_at: float  # when this reader last opened or jumped: the newest one leads
     piece: int = -1
+    waiting: bool = False  # opened mid-file on a piece nobody here has: a seek
 
 
 @dataclass
@@ -97,10 +99,14 @@ class StreamScheduler:
                                 if p not in file.span.pieces(0, file.span.size)}
             left = self.lead()
             rid = next(self._ids)
-            self.readers[rid] = _Reader(file, position, time.monotonic(),
-                                        file.span.piece_at(position))
+            reader = _Reader(file, position, time.monotonic(), file.span.piece_at(position))
+            reader.waiting = (not self.handle.have_piece(reader.piece)
+                              and self._header_read(file))
+            self.readers[rid] = reader
             self._apply(cancel=left is not None and _settled(left))
-            if not self.handle.have_piece(self.readers[rid].piece):
+            if reader.waiting:
+                self._hold(file)
+            if not self.handle.have_piece(reader.piece):
                 self._cancel_background()
             return rid
 
@@ -116,10 +122,19 @@ class StreamScheduler:
                 reader.piece = piece
                 self._apply()
 
+    def arrived(self, rid: int) -> None:
+        """The reader has its piece: if it was waiting on it (a seek), open its window."""
+        with self.lock:
+            reader = self.readers.get(rid)
+            if reader is not None and reader.waiting:
+                self._release(reader)
+                self._apply()
+
     def close(self, rid: int) -> None:
         with self.lock:
             reader = self.readers.pop(rid, None)
             if reader is not None:
+                self._release(reader)
                 self._apply(cancel=_settled(reader))
 
     def learn_header(self, file: StreamFile, head: bytes) -> None:
@@ -180,6 +195,9 @@ class StreamScheduler:
             guess = None if file.container else GUESS_NOW if read[file.index] else GUESS_NEXT
             plans.append(open_plan(file.span, self.header_bytes, file.index_range, guess))
         for reader in self.readers.values():
+            if reader.waiting:
+                plans.append(PiecePlan({reader.piece: (TOP_PRIORITY, 0)}))
+                continue
             plans.append(window_plan(reader.file.span, reader.position, reader.file.bitrate,
                                      self.window_seconds, lead=reader is lead,
                                      header_read=read[reader.file.index]))
@@ -191,6 +209,31 @@ class StreamScheduler:
         return file.header_seen or all(
             self.handle.have_piece(p) for p in header_pieces(file.span, self.header_bytes))
 
+    def _holding(self) -> bool:
+        return any(r.waiting for r in self.readers.values())
+
+    def _hold(self, file: StreamFile) -> None:
+        """A seek: until its piece is in, ask peers for nothing else of the file. Whatever else
+        is asked of them is served first (a seeder sends in the order it was asked), and the
+        piece's blocks can then go to both peers at once. Called after the plan is applied:
+        with nothing wanted for a moment, we would tell peers we are not interested, and they
+        would choke us."""
+        if sum(r.waiting for r in self.readers.values()) == 1:
+            self.handle.prioritize_pieces([(p, 0) for p in file.span.pieces(0, file.span.size)
+                                           if p not in self.applied])
+
+    def _release(self, reader: _Reader) -> None:
+        """The seek's piece came or its reader went: the rest of the file back to the
+        background (the caller applies the plan)."""
+        if not reader.waiting:
+            return
+        reader.waiting = False
+        if not self._holding():
+            span = reader.file.span
+            self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY)
+                                           for p in span.pieces(0, span.size)
+                                           if p not in self.applied])
+
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
         stop): the pieces it no longer wants pass through priority 0, which cancels their
@@ -200,7 +243,7 @@ class StreamScheduler:
         for piece in set(self.applied) - set(wanted):
             if self.applied.pop(piece)[1] is not None:
                 self.handle.reset_piece_deadline(piece)
-            if cancel and not self.handle.have_piece(piece):
+            if (cancel or self._holding()) and not self.handle.have_piece(piece):
                 self._cancel(piece)
             else:
                 self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
@@ -229,7 +272,8 @@ class StreamScheduler:
         """Back to the background, through priority 0: libtorrent cancels a piece's requests
         already asked of peers when its priority passes through 0."""
         self.handle.piece_priority(piece, 0)
-        self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
+        if not self._holding():
+            self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
 
 
 def _settled(reader: _Reader) -> bool:
@@ -300,6 +344,7 @@ class FileStream:
         for piece in span.pieces(start, stop):
             self._scheduler.move(self._rid, position)
             data = self._read_piece(piece, self._timeout, cancelled)
+            self._scheduler.arrived(self._rid)
             lo, hi = span.bytes_of(piece)
             # The file position of the piece's first byte (negative when the file starts
             # inside the piece).
