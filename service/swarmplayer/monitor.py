@@ -27,7 +27,6 @@ import psutil
 
 from .config import Config
 from .engine.engine import Engine
-from .engine.settings import unchoke_slots
 from .errors import NotFound
 from .periodic import Periodic
 from .profiles import Machine, Profile
@@ -188,19 +187,16 @@ def assess(values: dict[str, float], calm: bool = False) -> tuple[Level, list[st
 
 def limits(level: Level, baseline: dict[str, int], strained_upload_rate: int) -> dict[str, int]:
     """The session settings for a level: the baseline, or fewer connections and less upload."""
-    configured = baseline["upload_rate_limit"]
     if level == Level.NORMAL:
-        return {**baseline, "unchoke_slots_limit": unchoke_slots(
-            configured, baseline["unchoke_slots_limit"])}
+        return dict(baseline)
     share = 2 if level == Level.STRAINED else 4
     cap = strained_upload_rate if level == Level.STRAINED else strained_upload_rate // 2
-    upload = min(configured, cap) if configured else cap
+    configured = baseline["upload_rate_limit"]
     return {
         **baseline,
         "connections_limit": max(MIN_CONNECTIONS, baseline["connections_limit"] // share),
-        "unchoke_slots_limit": unchoke_slots(
-            upload, max(2, baseline["unchoke_slots_limit"] // share)),
-        "upload_rate_limit": upload,
+        "unchoke_slots_limit": max(2, baseline["unchoke_slots_limit"] // share),
+        "upload_rate_limit": min(configured, cap) if configured else cap,
     }
 
 

@@ -128,12 +128,6 @@ def test_limits_cut_connections_and_upload_never_download() -> None:
     assert critical["connections_limit"] == baseline["connections_limit"] // 4
     assert strained["upload_rate_limit"] == 512_000
     assert critical["upload_rate_limit"] == 256_000
-    # Under a cap, only as many peers at once as it gives a stream's rate each.
-    assert strained["unchoke_slots_limit"] == critical["unchoke_slots_limit"] == 2
-    assert limits(Level.STRAINED, {**baseline, "unchoke_slots_limit": 8},
-                  2_000_000)["unchoke_slots_limit"] == 4
-    assert limits(Level.NORMAL, {**baseline, "upload_rate_limit": 1_000_000},
-                  512_000)["unchoke_slots_limit"] == 2
     assert "download_rate_limit" not in strained
     # A configured upload limit lower than the cap stays.
     assert limits(Level.STRAINED, {**baseline, "upload_rate_limit": 1000},

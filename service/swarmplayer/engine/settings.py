@@ -29,22 +29,6 @@ def tick_interval(config: Config) -> int:
     return CAPPED_TICK_MS if capped else TICK_MS
 
 
-# A stream's worth of upload, in bytes/s (4 Mbit/s: an HD video).
-STREAM_RATE = 500_000
-UNCHOKE_SLOTS = 8  # libtorrent's default
-
-
-def unchoke_slots(upload_rate_limit: int, most: int = UNCHOKE_SLOTS) -> int:
-    """How many peers to upload to at once: `most`, or under a cap only as many as it gives a
-    stream's rate each (at least two). Spread thinner, no peer gets a usable stream from us,
-    and peers that all wait for the same next pieces each get their own copy at a fraction of
-    the rate: bench, a publisher's origin capped at twice the bitrate, five viewers joining
-    within 20 s: 11 stalls in all with 8 slots, none with 2 (in-process trace)."""
-    if not upload_rate_limit:
-        return most
-    return max(2, min(most, upload_rate_limit // STREAM_RATE))
-
-
 def settings_pack(config: Config) -> dict[str, Any]:
     """The session settings for this config."""
     return {
@@ -57,7 +41,6 @@ def settings_pack(config: Config) -> dict[str, Any]:
         "alert_mask": _ALERT_MASK,
         "download_rate_limit": config.download_rate_limit,
         "upload_rate_limit": config.upload_rate_limit,
-        "unchoke_slots_limit": unchoke_slots(config.upload_rate_limit),
         "connections_limit": config.connections_limit,
         # Streaming: a short request queue so an urgent piece after a seek does not wait behind
         # seconds of blocks already requested from a slow peer; fetch the first pieces by
