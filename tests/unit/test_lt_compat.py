@@ -171,5 +171,9 @@ def test_a_box_that_caps_its_upload_ticks_faster(tmp_path: Path, overrides: dict
     session = lt.new_session(settings_pack(Config.for_tests(tmp_path, **overrides)))
     held = session.get_settings()
     assert held["tick_interval"] == tick
+    # A tenth of a second of blocks queued per peer (at least four): a seek's are not stuck
+    # behind half a second of earlier ones.
+    assert held["send_buffer_watermark_factor"] == 10
+    assert held["send_buffer_low_watermark"] == 64 * 1024
     assert held["out_enc_policy"] == 2 and held["in_enc_policy"] == 1
     assert held["mmap_file_size_cutoff"] == NEVER_MAP  # libtorrent 2.0: pread, no mapped files
