@@ -15,9 +15,6 @@ import argparse
 import http.client
 import json
 import os
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,8 +26,9 @@ from typing import Any
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "service"))
+sys.path[:0] = [str(ROOT), str(ROOT / "service")]
 
+from bench.serve import ServeProcess, write_config  # noqa: E402
 from swarmplayer.demo import video  # noqa: E402
 from swarmplayer.demo.swarm import Peer  # noqa: E402
 from swarmplayer.engine import lt  # noqa: E402
@@ -42,7 +40,6 @@ WRITES_LIMIT = 1.10  # bytes written per byte downloaded: the data, and a little
 IDLE_SECONDS = 10.0
 SAMPLE_EVERY = 1.0
 CHUNK = 64 * 1024
-_SERVING = re.compile(r"serving on (http://\S+)")
 
 
 @dataclass
@@ -67,37 +64,18 @@ class Service:
     """`python -m swarmplayer serve` on a loopback-only config, as the box would run it."""
 
     def __init__(self, folder: Path, profile: str) -> None:
-        config = folder / "config.toml"
-        config.write_text("\n".join([
-            f'data_dir = "{folder / "state"}"', 'http_host = "127.0.0.1"', "http_port = 0",
-            'listen_interfaces = "127.0.0.1:0"', "enable_dht = false", "enable_lsd = false",
-            "enable_upnp = false", "enable_natpmp = false", "local_peers_rate_limited = true",
-            f'governor_profile = "{profile}"', ""]))
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "service")}
-        env = {k: v for k, v in env.items() if not k.startswith("SWARMPLAYER_")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "swarmplayer", "serve",
-             "--config", str(config)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, env=env)
-        self.url = ""
-        self.log: list[str] = []
-        self._started = threading.Event()
-        threading.Thread(target=self._read_log, daemon=True).start()
-        if not self._started.wait(60) or not self.url:
-            self.proc.kill()
-            raise SystemExit("the service did not start:\n" + "".join(self.log[-30:]))
-        self.ps = psutil.Process(self.proc.pid)
-
-    def _read_log(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.log.append(line)
-            found = _SERVING.search(line)
-            if found and not self.url:
-                self.url = found.group(1)
-                self._started.set()
-        self._started.set()
+        config = write_config(folder / "config.toml", {
+            "data_dir": str(folder / "state"), "http_host": "127.0.0.1", "http_port": 0,
+            "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
+            "enable_upnp": False, "enable_natpmp": False, "local_peers_rate_limited": True,
+            "governor_profile": profile})
+        self.process = ServeProcess(config)
+        self.process.launch()
+        self.url = self.process.wait_url(60)
+        if not self.url:
+            self.process.kill()
+            raise SystemExit("the service did not start:\n" + self.process.output(30))
+        self.ps = psutil.Process(self.process.pid)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         host, port = self.url.removeprefix("http://").split(":")
@@ -116,10 +94,7 @@ class Service:
 
     def stop(self) -> float:
         """SIGTERM, as systemd stops it; returns the seconds it took to exit."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(60)
-        return time.monotonic() - started
+        return self.process.stop(60)
 
 
 def sample(ps: psutil.Process, into: Samples, stop: threading.Event) -> None:

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import queue
-import re
-import signal
-import subprocess
-import sys
-import threading
 import urllib.request
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,9 +10,9 @@ from typing import Any, Protocol
 from swarmplayer.playback import ApiClient
 
 from .child import ROOT, STOP_TIMEOUT, Child, ChildError
+from .serve import ServeProcess, write_config
 
 SERVICE_START_TIMEOUT = 60.0
-_SERVING = re.compile(r"serving on (http://\S+)")
 
 
 class Client(Protocol):
@@ -57,45 +50,22 @@ class ServiceClient:
     """`python -m swarmplayer serve` on 127.0.0.1, discovery off, local peers rate-limited."""
 
     def __init__(self, data_dir: Path, bt_port: int = 0) -> None:
-        env = dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([str(ROOT / "service"), os.environ.get("PYTHONPATH", "")]),
-            SWARMPLAYER_LISTEN_INTERFACES=f"127.0.0.1:{bt_port}",
-            SWARMPLAYER_ENABLE_DHT="false", SWARMPLAYER_ENABLE_LSD="false",
-            SWARMPLAYER_ENABLE_UPNP="false", SWARMPLAYER_ENABLE_NATPMP="false",
-            SWARMPLAYER_LOCAL_PEERS_RATE_LIMITED="true",
-        )
-        env.pop("SWARMPLAYER_CONFIG", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "swarmplayer", "--log-level", "INFO",
-             "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", "0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, env=env, cwd=ROOT,
-        )
-        self.pid = self.proc.pid
-        self._urls: queue.Queue[str | None] = queue.Queue()
-        self._log: list[str] = []
-        threading.Thread(target=self._watch, daemon=True).start()
-        try:
-            url = self._urls.get(timeout=SERVICE_START_TIMEOUT)
-        except queue.Empty:
-            url = None
-        if url is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
+            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": 0,
+            "listen_interfaces": f"127.0.0.1:{bt_port}", "enable_dht": False,
+            "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+            "local_peers_rate_limited": True})
+        self.process = ServeProcess(config, cwd=ROOT)
+        self.process.launch()
+        self.pid = self.process.pid
+        url = self.process.wait_url(SERVICE_START_TIMEOUT)
+        if not url:
             self.stop()
-            raise ChildError(f"the service did not start: {''.join(self._log)[-1500:]}")
+            raise ChildError(f"the service did not start: {self.process.output(40)[-1500:]}")
         self.api = ApiClient(url)
         self.url = url
         self.info_hash = ""
-
-    def _watch(self) -> None:
-        """Its log: the first 'serving on URL' line tells where it listens; keep the tail."""
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._log = [*self._log[-40:], line]
-            found = _SERVING.search(line)
-            if found:
-                self._urls.put(found.group(1))
-        self._urls.put(None)
 
     def play(self, torrent: Path, peers: list[int]) -> str:
         detail = self.api.add(str(torrent), [f"127.0.0.1:{p}" for p in peers])
@@ -111,14 +81,7 @@ class ServiceClient:
         return int(self.status()["total_downloaded"])
 
     def stop(self) -> None:
-        """SIGTERM, as a service manager stops it; kill only if it hangs."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(STOP_TIMEOUT)
+        self.process.stop(STOP_TIMEOUT)
 
 
 class BaselineClient:

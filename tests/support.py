@@ -7,11 +7,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
-import os
-import re
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.serve import ServeProcess, write_config
 from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.supervisor import Service
@@ -156,92 +153,33 @@ def assert_json_error(reply: Reply, status: int | None = None) -> dict[str, Any]
 
 # ---- the service as a separate process --------------------------------------------------------
 
-_SERVING = re.compile(r"serving on (http://\S+)")
 STARTUP_TIMEOUT = 60.0
 
 
-class ServiceProcess:
-    """`python -m swarmplayer serve` on a loopback-only config file, its log kept in memory."""
+class ServiceProcess(ServeProcess):
+    """`python -m swarmplayer serve` on a loopback-only config file (what Config.for_tests
+    sets), failing the test with its log when it does not start or stop in time."""
 
     def __init__(self, data_dir: Path, **settings: Any) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.config_file = data_dir.parent / f"{data_dir.name}.toml"
-        # Whatever Config.for_tests sets (loopback only, discovery off, …), as a config file.
         wanted, defaults = Config.for_tests(data_dir, **settings), Config(data_dir=str(data_dir))
         values = {f.name: getattr(wanted, f.name) for f in dataclasses.fields(Config)
                   if f.name == "data_dir" or getattr(wanted, f.name) != getattr(defaults, f.name)}
-        self.config_file.write_text("".join(f"{k} = {_toml(v)}\n" for k, v in values.items()))
-        self.proc: subprocess.Popen[str] | None = None
-        self.url = ""
-        self.log: list[str] = []
-        self._url_known = threading.Event()
-        self._reader: threading.Thread | None = None
+        super().__init__(write_config(data_dir.parent / f"{data_dir.name}.toml", values))
 
     def start(self) -> ServiceProcess:
         """Launch the process and wait until it says where it serves."""
         self.launch()
-        if not self._url_known.wait(STARTUP_TIMEOUT) or not self.url:
+        if not self.wait_url(STARTUP_TIMEOUT):
             self.kill()
             pytest.fail("the service did not start:\n" + self.output())
         return self
 
-    def launch(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(REPO / "service"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        env = {k: v for k, v in env.items() if not k.startswith("SWARMPLAYER_")}
-        self.url = ""
-        self._url_known.clear()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "swarmplayer", "serve", "--config", str(self.config_file)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env=env, cwd=str(self.data_dir.parent),
-        )
-        self._reader = threading.Thread(target=self._read_log, name="test-service-log",
-                                        daemon=True)
-        self._reader.start()
-
-    def _read_log(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.log.append(line)
-            match = _SERVING.search(line)
-            if match and not self.url:
-                self.url = match.group(1)
-                self._url_known.set()
-        self._url_known.set()  # the process ended: stop waiting for its URL
-
-    def output(self) -> str:
-        return "".join(self.log[-80:])
-
-    def signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-
     def wait(self, timeout: float) -> int:
         """Exit status once the process has ended (fails the test if it does not in time)."""
-        assert self.proc is not None
         try:
-            code = self.proc.wait(timeout)
+            return super().wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             pytest.fail(f"the service did not exit within {timeout:g} s:\n{self.output()}")
-        if self._reader is not None:
-            self._reader.join(10)
-        return code
-
-    def kill(self) -> None:
-        """SIGKILL: the process gets no chance to save anything."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(30)
-        if self._reader is not None:
-            self._reader.join(10)
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
