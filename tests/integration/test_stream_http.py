@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import PIECE_SIZE, Swarm, api, connect, fetch, open_response, wait_until
+from support import PIECE_SIZE, SEED_RATE, Swarm, api, connect, fetch, open_response, wait_until
 
 from swarmplayer.config import Config
+from swarmplayer.engine.settings import SEEK_TICK_MS, TICK_MS
 from swarmplayer.supervisor import Service
 
 READ = 64 * 1024
@@ -171,6 +172,30 @@ def test_seek_far_ahead_then_back(swarm: Callable[..., Swarm], movie: Path):
     status, body, _ = read_while_downloading(s, stream_url(s),
                                              {"Range": f"bytes={back}-{stop - 1}"})
     assert (status, body) == (206, data[back:stop])
+
+
+def test_a_seek_ticks_the_session_faster_until_its_piece_comes(swarm: Callable[..., Swarm],
+                                                               movie: Path):
+    s = swarm(movie)
+    data = s.data()
+    conn, response = open_response(stream_url(s), headers={"Range": "bytes=0-99"})
+    assert response.read() == data[:100]  # the header is read: a jump now is a seek
+    conn.close()
+    s.seeder.session.apply_settings({"upload_rate_limit": 1})  # a swarm gone quiet
+    session = s.service.engine.session
+    assert session.get_settings()["tick_interval"] == TICK_MS
+    far = len(data) * 3 // 5
+    result: dict[str, object] = {}
+    reader = threading.Thread(target=lambda: result.update(reply=read_while_downloading(
+        s, stream_url(s), {"Range": f"bytes={far}-{far + 999}"})))
+    reader.start()
+    wait_until(lambda: (s.status()["stream"] or {}).get("readers"), 10, "the seek's reader")
+    assert session.get_settings()["tick_interval"] == SEEK_TICK_MS
+    s.seeder.session.apply_settings({"upload_rate_limit": SEED_RATE})
+    reader.join(60)
+    assert result["reply"][:2] == (206, data[far:far + 1000])
+    wait_until(lambda: session.get_settings()["tick_interval"] == TICK_MS, 10,
+               "the usual tick once the piece came")
 
 
 def test_reader_that_waits_too_long_gets_a_clean_close(make_service: Callable[..., Service],

@@ -455,6 +455,22 @@ def test_a_seek_whose_reader_goes_first_releases_the_hold():
     check_invariant(s, handle)
 
 
+def test_the_engine_hears_when_holds_begin_and_end():
+    heard: list[bool] = []
+    handle = RecordingHandle(have={0, 1, 2, 3})
+    s = StreamScheduler(handle, WINDOW_S, HEADER, on_hold=heard.append)
+    file = movie()
+    s.open(file, 0)
+    assert heard == [], "a reader on a piece we have holds nothing"
+    first = s.open(file, 50 * PIECE)
+    second = s.open(file, 70 * PIECE)
+    assert heard == [True]
+    s.arrived(first)
+    assert heard == [True]
+    s.close(second)
+    assert heard == [True, False]
+
+
 def test_the_first_read_of_a_file_holds_nothing():
     """Before the header is read the reader's piece is the header, and the index guess must
     be fetched beside it: no hold."""

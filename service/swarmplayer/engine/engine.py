@@ -30,7 +30,7 @@ from . import lt, media, tstream
 from .alerts import AlertLoop
 from .pieces import BACKGROUND_PRIORITY, FileSpan
 from .resume import ResumeStore
-from .settings import settings_pack
+from .settings import SEEK_TICK_MS, settings_pack, tick_interval
 from .stream import FileStream, PieceCache, StreamFile, StreamScheduler
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ class Engine:
         self.alerts = AlertLoop(self.session)
         self._register_handlers()
         self._upkeep = Periodic("engine", 1.0, self.tick)
+        self._holds = 0  # torrents whose stream waits on a seek's piece
+        self._holds_lock = threading.Lock()  # not _cond: schedulers call in holding their own
         self._playing_listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -210,7 +212,8 @@ class Engine:
         same = self._torrents.get(lt.hash_hex(handle.info_hashes()))
         if same is not None:
             return same
-        scheduler = StreamScheduler(handle, self.config.window_seconds, self.config.header_bytes)
+        scheduler = StreamScheduler(handle, self.config.window_seconds, self.config.header_bytes,
+                                    on_hold=self._on_hold)
         t = _Torrent(info_hash, handle, source, scheduler, meta=meta, bitrate=bitrate)
         if bitrate is None and meta is not None and params.ti is not None:
             # Only a single-video .tstream's playtime tells a bitrate for the whole torrent.
@@ -251,6 +254,15 @@ class Engine:
     def _default_file(entries: list[tuple[int, str, int, int]]) -> int:
         videos = [e for e in entries if media.is_video(e[1])] or entries
         return max(videos, key=lambda e: e[2])[0]
+
+    def _on_hold(self, holding: bool) -> None:
+        """A seek waits for its piece (or no longer): the session ticks faster meanwhile."""
+        with self._holds_lock:
+            self._holds += 1 if holding else -1
+            if holding and self._holds == 1:
+                self.session.apply_settings({"tick_interval": SEEK_TICK_MS})
+            elif not holding and self._holds == 0:
+                self.session.apply_settings({"tick_interval": tick_interval(self.config)})
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
         """Change session settings at run time (names as in libtorrent's settings_pack)."""

@@ -81,6 +81,8 @@ class StreamScheduler:
     handle: Handle
     window_seconds: float
     header_bytes: int
+    # Told True when a seek starts holding the file, False when the last hold ends.
+    on_hold: Callable[[bool], Any] | None = None
     readers: dict[int, _Reader] = field(default_factory=dict)
     applied: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -221,6 +223,8 @@ class StreamScheduler:
         if sum(r.waiting for r in self.readers.values()) == 1:
             self.handle.prioritize_pieces([(p, 0) for p in file.span.pieces(0, file.span.size)
                                            if p not in self.applied])
+            if self.on_hold is not None:
+                self.on_hold(True)
 
     def _release(self, reader: _Reader) -> None:
         """The seek's piece came or its reader went: the rest of the file back to the
@@ -233,6 +237,8 @@ class StreamScheduler:
             self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY)
                                            for p in span.pieces(0, span.size)
                                            if p not in self.applied])
+            if self.on_hold is not None:
+                self.on_hold(False)
 
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
