@@ -455,6 +455,22 @@ def test_a_seek_whose_reader_goes_first_releases_the_hold():
     check_invariant(s, handle)
 
 
+def test_seeks_in_two_files_of_a_pack_release_both():
+    handle = RecordingHandle(have={0, 1, 2, 3, 50, 51, 52, 53})
+    s = scheduler(handle)
+    first, second = movie(50 * PIECE), movie(50 * PIECE, offset=50 * PIECE, index=1)
+    one = s.open(first, 30 * PIECE)
+    two = s.open(second, 30 * PIECE)  # piece 80
+    assert handle.priorities[10] == handle.priorities[60] == 0, "both files held"
+    s.arrived(one)
+    assert handle.priorities[60] == 0, "the other seek still waits"
+    s.close(two)
+    assert s.held == {}
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY
+               for p in set(range(PIECES)) - set(s.applied) - handle.have)
+    check_invariant(s, handle)
+
+
 def test_the_engine_hears_when_holds_begin_and_end():
     heard: list[bool] = []
     handle = RecordingHandle(have={0, 1, 2, 3})

@@ -85,6 +85,7 @@ class StreamScheduler:
     on_hold: Callable[[bool], Any] | None = None
     readers: dict[int, _Reader] = field(default_factory=dict)
     applied: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+    held: dict[int, FileSpan] = field(default_factory=dict)  # files a seek holds, by index
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
@@ -220,25 +221,28 @@ class StreamScheduler:
         piece's blocks can then go to both peers at once. Called after the plan is applied:
         with nothing wanted for a moment, we would tell peers we are not interested, and they
         would choke us."""
-        if sum(r.waiting for r in self.readers.values()) == 1:
-            self.handle.prioritize_pieces([(p, 0) for p in file.span.pieces(0, file.span.size)
-                                           if p not in self.applied])
-            if self.on_hold is not None:
-                self.on_hold(True)
+        if file.index in self.held:
+            return
+        if not self.held and self.on_hold is not None:
+            self.on_hold(True)
+        self.held[file.index] = file.span
+        self.handle.prioritize_pieces([(p, 0) for p in file.span.pieces(0, file.span.size)
+                                       if p not in self.applied])
 
     def _release(self, reader: _Reader) -> None:
-        """The seek's piece came or its reader went: the rest of the file back to the
-        background (the caller applies the plan)."""
+        """The seek's piece came or its reader went; once no seek waits, every held file goes
+        back to the background (the caller applies the plan)."""
         if not reader.waiting:
             return
         reader.waiting = False
-        if not self._holding():
-            span = reader.file.span
-            self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY)
-                                           for p in span.pieces(0, span.size)
-                                           if p not in self.applied])
-            if self.on_hold is not None:
-                self.on_hold(False)
+        if self._holding() or not self.held:
+            return
+        self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY) for span in self.held.values()
+                                       for p in span.pieces(0, span.size)
+                                       if p not in self.applied])
+        self.held.clear()
+        if self.on_hold is not None:
+            self.on_hold(False)
 
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
