@@ -31,6 +31,7 @@ PIECES = 100
 HEADER = 4 * PIECE
 BITRATE = 4 * PIECE  # bytes/s: four pieces per second of playback
 WINDOW_S = 10.0
+KEPT = set(range(HEADER // PIECE)) | {PIECES - 1}  # header and index guess: wanted all along
 
 
 class RecordingHandle:
@@ -331,10 +332,9 @@ def test_real_handle_priorities_after_a_seek(real_handle: tuple[object, StreamFi
     s.move(rid, 60 * PIECE)
     priorities = handle.get_piece_priorities()
     window = set(range(60, 60 + int(WINDOW_S * BITRATE // PIECE)))
-    kept = set(range(HEADER // PIECE)) | {PIECES - 1}
-    assert set(s.applied) == window | kept
+    assert set(s.applied) == window | KEPT
     for piece, priority in enumerate(priorities):
-        if piece in window | kept:
+        if piece in window | KEPT:
             assert priority > BACKGROUND_PRIORITY, (piece, priority)
         else:
             assert priority == BACKGROUND_PRIORITY, (piece, priority)
@@ -348,11 +348,10 @@ def test_real_handle_holds_the_file_while_a_seek_waits(real_handle: tuple[object
     s = StreamScheduler(handle, WINDOW_S, HEADER)
     rid = s.open(file, 60 * PIECE)
     priorities = handle.get_piece_priorities()
-    kept = set(range(HEADER // PIECE)) | {PIECES - 1}
-    assert set(s.applied) == kept | {60}
+    assert set(s.applied) == KEPT | {60}
     assert [p for p, priority in enumerate(priorities) if priority == TOP_PRIORITY] == sorted(
-        kept | {60})
-    assert {priorities[p] for p in set(range(PIECES)) - kept - {60}} == {0}
+        KEPT | {60})
+    assert {priorities[p] for p in set(range(PIECES)) - KEPT - {60}} == {0}
     s.close(rid)
     assert set(handle.get_piece_priorities()) == {BACKGROUND_PRIORITY}
 

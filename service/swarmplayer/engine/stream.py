@@ -103,13 +103,13 @@ class StreamScheduler:
             left = self.lead()
             rid = next(self._ids)
             reader = _Reader(file, position, time.monotonic(), file.span.piece_at(position))
-            reader.waiting = (not self.handle.have_piece(reader.piece)
-                              and self._header_read(file))
+            missing = not self.handle.have_piece(reader.piece)
+            reader.waiting = missing and self._header_read(file)
             self.readers[rid] = reader
             self._apply(cancel=left is not None and _settled(left))
             if reader.waiting:
                 self._hold(file)
-            if not self.handle.have_piece(reader.piece):
+            if missing:
                 self._cancel_background()
             return rid
 
