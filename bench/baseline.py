@@ -52,15 +52,16 @@ class Baseline:
             with self._cond:
                 self._cond.notify_all()
 
-    def add(self, torrent: str, peers: list[int]) -> dict[str, Any]:
+    def add(self, torrent: str, peers: list[str]) -> dict[str, Any]:
         params = lt.AddTorrentParams()
         params.ti = lt.torrent_info(Path(torrent).read_bytes())
         params.save_path = str(self.data_dir)
         params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
         params.flags |= lt.FLAG_SEQUENTIAL
         self.handle = self.session.add_torrent(params)
-        for port in peers:
-            self.handle.connect_peer(("127.0.0.1", port))
+        for peer in peers:
+            host, _, port = peer.rpartition(":")
+            self.handle.connect_peer((host, int(port)))
         (_, name, size, _), = lt.file_entries(params.ti)
         self.piece_length = params.ti.piece_length()
         self.path = self.data_dir / name

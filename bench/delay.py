@@ -18,10 +18,12 @@ START_TIMEOUT = 10.0
 
 
 class DelayRelay:
-    """Listens on a free local port and relays to `target_port` with `rtt` seconds of delay."""
+    """Listens on a free port of `host` and relays to `target_port` there with `rtt` seconds of
+    delay (a peer's relay on its own loopback address, so the client tells peers apart)."""
 
-    def __init__(self, target_port: int, rtt: float) -> None:
+    def __init__(self, target_port: int, rtt: float, host: str = "127.0.0.1") -> None:
         self.target_port = target_port
+        self.host = host
         self.rtt = rtt
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -42,7 +44,7 @@ class DelayRelay:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._relay, "127.0.0.1", 0))
+            asyncio.start_server(self._relay, self.host, 0))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
@@ -59,7 +61,7 @@ class DelayRelay:
                      client_out: asyncio.StreamWriter) -> None:
         await asyncio.sleep(self.rtt)  # SYN, SYN-ACK: one round trip before any data
         try:
-            server_in, server_out = await asyncio.open_connection("127.0.0.1", self.target_port)
+            server_in, server_out = await asyncio.open_connection(self.host, self.target_port)
         except OSError:
             client_out.close()
             return

@@ -19,12 +19,15 @@ from .delay import DelayRelay
 from .meter import Meter
 from .player import play
 from .samples import PIECE_SIZE, Sample
-from .swarm import BaselineClient, Client, Seeder, ServiceClient
+from .swarm import BaselineClient, Client, Seeder, ServiceClient, name_origin
 
 log = logging.getLogger(__name__)
 
 ORIGIN_RATE = 1_000_000  # bytes/s: 8 Mbit/s
 EXTRA_RATE = 500_000  # 4 Mbit/s
+# The origin listens on an address of its own, as a publisher's seeder has on the internet: the
+# torrent names it (`origin`), and a client can tell it apart from the other peers only so.
+ORIGIN_HOST = "127.0.0.2"
 # Before the first byte: TCP connect, BitTorrent handshake, bitfield/interested → unchoke,
 # request → first block. After a seek the connections are up: request → first block.
 STARTUP_ROUND_TRIPS = 4
@@ -129,15 +132,16 @@ def measure(make_client: Callable[[Path], Client], sample: Sample, workdir: Path
     relays: list[DelayRelay] = []
     client: Client | None = None
     try:
-        seeders = [Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE),
+        seeders = [Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE, ORIGIN_HOST),
                    Seeder(sample.torrent, sample.path.parent, EXTRA_RATE)]
         if plan.rtt:
-            relays = [DelayRelay(s.port, plan.rtt).start() for s in seeders]
-        ports = [r.port for r in relays] or [s.port for s in seeders]
+            relays = [DelayRelay(s.port, plan.rtt, s.host).start() for s in seeders]
+        peers = [f"{r.host}:{r.port}" for r in relays] or [s.address for s in seeders]
+        torrent = name_origin(sample.torrent, peers[0], workdir / "named" / sample.torrent.name)
         client = make_client(workdir)
         meter = Meter(client.pid)
         began = time.perf_counter()
-        url = client.play(sample.torrent, ports)
+        url = client.play(torrent, peers)
         first_frame(url)
         result.startup = time.perf_counter() - began
         before = play(url, 0, sample.rate, plan.before_seek)
@@ -196,13 +200,14 @@ def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:
     """Viewers of the service join within the window, the origin capped at twice the bitrate;
     each connects to the origin and to every viewer before it."""
     result = MultiViewer(plan.viewers, sample.size / 1e6)
-    origin = Seeder(sample.torrent, sample.path.parent, int(2 * sample.rate))
-    ports = [_free_port() for _ in range(plan.viewers)]
+    origin = Seeder(sample.torrent, sample.path.parent, int(2 * sample.rate), ORIGIN_HOST)
+    torrent = name_origin(sample.torrent, origin.address, workdir / "named" / sample.torrent.name)
+    peers = [f"127.0.0.1:{_free_port()}" for _ in range(plan.viewers)]
     clients: list[ServiceClient] = []
     lock = threading.Lock()
     try:
-        for i, port in enumerate(ports):
-            clients.append(ServiceClient(workdir / f"viewer{i}", bt_port=port))
+        for i, peer in enumerate(peers):
+            clients.append(ServiceClient(workdir / f"viewer{i}", bt_port=int(peer.split(":")[1])))
         began = time.monotonic()
         gap = plan.join_window / max(plan.viewers - 1, 1)
 
@@ -210,7 +215,7 @@ def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:
             threading.Event().wait(max(began + i * gap - time.monotonic(), 0))
             try:
                 t0 = time.perf_counter()
-                url = clients[i].play(sample.torrent, [origin.port, *ports[:i]])
+                url = clients[i].play(torrent, [origin.address, *peers[:i]])
                 first_frame(url)
                 startup = time.perf_counter() - t0
                 watched = play(url, 0, sample.rate, plan.viewer_play)

@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Protocol
 
+from swarmplayer.engine import lt, tstream
 from swarmplayer.playback import ApiClient
 
 from .child import ROOT, STOP_TIMEOUT, Child, ChildError
@@ -20,27 +21,30 @@ class Client(Protocol):
 
     pid: int
 
-    def play(self, torrent: Path, peers: list[int]) -> str: ...
+    def play(self, torrent: Path, peers: list[str]) -> str: ...
     def downloaded(self) -> int: ...
     def stop(self) -> None: ...
 
 
 class Seeder:
-    """A seeder process with an upload cap (bytes/s)."""
+    """A seeder process with an upload cap (bytes/s), listening on a loopback address."""
 
-    def __init__(self, torrent: Path, data_dir: Path, upload_rate: int) -> None:
+    def __init__(self, torrent: Path, data_dir: Path, upload_rate: int,
+                 host: str = "127.0.0.1") -> None:
+        self.host = host
         self.child = Child("bench.peer", str(torrent), str(data_dir),
-                           "--upload-rate", str(upload_rate))
+                           "--upload-rate", str(upload_rate), "--host", host)
 
     @property
     def port(self) -> int:
         return int(self.child.hello["port"])
 
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
     def uploaded(self) -> int:
         return int(self.child.call("stats")["uploaded"])
-
-    def connect(self, port: int) -> None:
-        self.child.call("connect", port=port)
 
     def stop(self) -> None:
         self.child.stop()
@@ -67,8 +71,8 @@ class ServiceClient:
         self.url = url
         self.info_hash = ""
 
-    def play(self, torrent: Path, peers: list[int]) -> str:
-        detail = self.api.add(str(torrent), [f"127.0.0.1:{p}" for p in peers])
+    def play(self, torrent: Path, peers: list[str]) -> str:
+        detail = self.api.add(str(torrent), peers)
         self.info_hash = detail["info_hash"]
         return str(detail["stream_url"])
 
@@ -91,7 +95,7 @@ class BaselineClient:
         self.child = Child("bench.baseline", str(data_dir))
         self.pid = self.child.pid
 
-    def play(self, torrent: Path, peers: list[int]) -> str:
+    def play(self, torrent: Path, peers: list[str]) -> str:
         return str(self.child.call("add", torrent=str(torrent), peers=peers)["url"])
 
     def downloaded(self) -> int:
@@ -99,3 +103,12 @@ class BaselineClient:
 
     def stop(self) -> None:
         self.child.stop()
+
+
+def name_origin(torrent: Path, origin: str, out: Path) -> Path:
+    """A copy of `torrent` naming `origin` ("host:port") as its publisher's seeder, as a .tstream
+    made with `make-tstream --origin` does (a top-level key: the info-hash stays the same)."""
+    meta = lt.bdecode(torrent.read_bytes())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(lt.bencode(tstream.with_origins(meta, [origin])))
+    return out

@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path)
     p.add_argument("--tracker", action="append", default=[])
     p.add_argument("--web-seed", action="append", default=[])
+    p.add_argument("--origin", action="append", default=[],
+                   help="host:port of a seeder of yours, spared by players with a full buffer")
     p.add_argument("--piece-size", type=int, default=0, help="bytes (default: libtorrent's)")
 
     p = with_config(sub.add_parser("demo", help="stream a bundled video from a local swarm"))
@@ -81,7 +83,8 @@ def _run(args: argparse.Namespace) -> int:
         from .tstream_maker import make_tstream_file
 
         out = make_tstream_file(args.video, args.output, trackers=tuple(args.tracker),
-                                web_seeds=tuple(args.web_seed), piece_size=args.piece_size)
+                                web_seeds=tuple(args.web_seed), origins=tuple(args.origin),
+                                piece_size=args.piece_size)
         print(out)
         return 0
     config = _config(args)

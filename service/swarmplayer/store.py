@@ -29,6 +29,12 @@ CREATE TABLE IF NOT EXISTS cache_flags (
     pinned INTEGER NOT NULL DEFAULT 0,
     keep INTEGER NOT NULL DEFAULT 0
 );
+-- The publisher's own seeders a torrent names ("host:port"), spared while streams are healthy.
+CREATE TABLE IF NOT EXISTS origins (
+    info_hash TEXT NOT NULL,
+    address TEXT NOT NULL,
+    PRIMARY KEY (info_hash, address)
+);
 """
 
 
@@ -80,13 +86,22 @@ class Store:
             self._db.close()
 
     def add_torrent(self, info_hash: str, name: str, source: str,
-                    bitrate: float | None = None) -> None:
+                    bitrate: float | None = None, origins: list[str] | None = None) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO torrents (info_hash, name, source, added_at, bitrate) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(info_hash) DO NOTHING",
                 (info_hash, name, source, time.time(), bitrate),
             )
+            db.executemany("INSERT OR IGNORE INTO origins (info_hash, address) VALUES (?, ?)",
+                           [(info_hash, a) for a in origins or ()])
+
+    def origins(self, info_hash: str) -> list[str]:
+        """The origin peers ("host:port") the torrent named when it was added."""
+        with self._lock:
+            rows = self._db.execute("SELECT address FROM origins WHERE info_hash = ? "
+                                    "ORDER BY address", (info_hash,)).fetchall()
+        return [r["address"] for r in rows]
 
     def update_torrent(self, info_hash: str, **values: object) -> None:
         allowed = {"name", "last_played_at", "bitrate"}
@@ -101,6 +116,7 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM torrents WHERE info_hash = ?", (info_hash,))
             db.execute("DELETE FROM cache_flags WHERE info_hash = ?", (info_hash,))
+            db.execute("DELETE FROM origins WHERE info_hash = ?", (info_hash,))
 
     def set_cache_flag(self, info_hash: str, flag: str, value: bool) -> None:
         """Set 'pinned' or 'keep' for a torrent."""

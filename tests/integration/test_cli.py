@@ -29,7 +29,7 @@ def test_make_tstream_round_trip(video: Callable[..., Path], tmp_path: Path) -> 
     source = video("clip.mp4", seconds=6, bitrate="800k")
     out = tmp_path / "clip.tstream"
     result = swarmplayer("make-tstream", str(source), "-o", str(out), "--piece-size", "32768",
-                         "--tracker", "http://127.0.0.1:1/announce")
+                         "--tracker", "http://127.0.0.1:1/announce", "--origin", "127.0.0.2:6881")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
     data = out.read_bytes()
@@ -39,6 +39,16 @@ def test_make_tstream_round_trip(video: Callable[..., Path], tmp_path: Path) -> 
     assert meta[b"info"][b"playtime"] == b"0:00:06"
     rate = tstream.bitrate(meta, None, source.stat().st_size)
     assert rate == pytest.approx(source.stat().st_size / 6, rel=0.05)
+    assert tstream.origins(meta) == ["127.0.0.2:6881"]
+
+
+def test_make_tstream_refuses_an_origin_that_is_not_host_port(video: Callable[..., Path],
+                                                              tmp_path: Path) -> None:
+    source = video("clip.mp4", seconds=2, bitrate="300k")
+    result = swarmplayer("make-tstream", str(source), "--origin", "no-port-here")
+    assert result.returncode == 2
+    assert "host:port" in result.stderr and "Traceback" not in result.stderr
+    assert not source.with_suffix(".tstream").exists()
 
 
 def test_make_tstream_refuses_what_is_not_a_video(tmp_path: Path) -> None:

@@ -154,10 +154,15 @@ def test_wait_for_alert_returns_a_bool(tmp_path: Path):
         session.pause()
 
 
-def test_rate_limit_local_peers_applies(tmp_path: Path):
+def test_classify_peers_applies(tmp_path: Path):
     session = lt.new_session(settings_pack(Config.for_tests(tmp_path)))
     try:
-        lt.rate_limit_local_peers(session)  # both versions take the filter
+        origin = lt.new_peer_class(session, "origin")
+        # Both versions take the filter, IPv6 addresses included.
+        lt.classify_peers(session, local_limited=False, extra={"127.0.0.2": origin, "::1": origin})
+        lt.classify_peers(session, local_limited=True)
+        lt.set_class_download_limit(session, origin, 32 * 1024)
+        assert session.get_peer_class(origin)["download_limit"] == 32 * 1024
     finally:
         session.pause()
 

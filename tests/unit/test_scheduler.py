@@ -268,6 +268,21 @@ def test_buffered_seconds_counts_contiguous_pieces_after_the_lead():
     assert s.buffered_seconds() == pytest.approx((2.5 * PIECE) / BITRATE)
 
 
+def test_ahead_seconds_adds_what_the_player_was_sent_beyond_real_time():
+    handle = RecordingHandle(have={10, 11, 12, 14})
+    s = scheduler(handle)
+    assert s.ahead_seconds() is None
+    rid = s.open(movie(), 0)
+    assert s.ahead_seconds() == 0.0  # nothing sent, nothing downloaded at the reader
+    s.move(rid, 10 * PIECE)  # sent at once: a player that reads ahead, and socket buffers
+    ahead = s.ahead_seconds()
+    sent, downloaded = 10 * PIECE / BITRATE, 3 * PIECE / BITRATE
+    assert ahead is not None and sent + downloaded - 1 < ahead <= sent + downloaded
+    # A player that stops reading (paused) looks shorter of buffer as time goes by.
+    s.readers[rid].jumped_at -= sent
+    assert s.ahead_seconds() == pytest.approx(3 * PIECE / BITRATE, abs=0.5)
+
+
 # ---- FileStream: bytes of a file inside a multi-file torrent ----------------------------------
 
 

@@ -73,6 +73,15 @@ def test_remove(store: Store):
     store.remove_torrent(IH)  # removing what is not there is fine
 
 
+def test_origins_are_kept_with_the_torrent_and_go_with_it(store: Store):
+    store.add_torrent(IH, "x", "src", origins=["127.0.0.2:6881", "10.0.0.1:1"])
+    store.add_torrent(IH, "x", "src", origins=["127.0.0.2:6881"])  # adding again: no duplicate
+    assert store.origins(IH) == ["10.0.0.1:1", "127.0.0.2:6881"]
+    assert store.origins("b" * 40) == []
+    store.remove_torrent(IH)
+    assert store.origins(IH) == []
+
+
 def test_state_survives_a_reopen(tmp_path: Path):
     path = tmp_path / "state.sqlite3"
     first = Store(path)

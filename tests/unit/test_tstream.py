@@ -272,3 +272,25 @@ def test_round_trip_through_libtorrent(tmp_path: Path) -> None:
     assert tstream.bitrate(meta, 0, size) == size / 2
     del meta[b"info"][b"playtime"]
     assert tstream.bitrate(meta, None, size) == round(size / seconds)
+
+
+@pytest.mark.parametrize(("meta", "origins"), [
+    (single(origin=[b"127.0.0.2:6881", b" origin.example:80 "]),
+     ["127.0.0.2:6881", "origin.example:80"]),
+    (single(origin="10.0.0.1:1"), ["10.0.0.1:1"]),  # one text, built by hand
+    (single(origin=[7, b"", [b"x"], b"[::1]:5"]), ["[::1]:5"]),  # what is not text is left out
+    (single(origin=42), []),
+    (single(), []),
+])
+def test_origins(meta: dict[bytes, Any], origins: list[str]) -> None:
+    assert tstream.origins(meta) == origins
+
+
+def test_naming_origins_keeps_the_info_hash() -> None:
+    plain = single()
+    plain[b"info"][b"pieces"] = b"\0" * 20 * 62
+    named = tstream.with_origins(plain, ["127.0.0.2:6881"])
+    assert tstream.origins(lt.bdecode(lt.bencode(named))) == ["127.0.0.2:6881"]
+    hashes = [lt.hash_hex(lt.torrent_info(lt.bencode(m)).info_hashes()) for m in (plain, named)]
+    assert hashes[0] == hashes[1]
+    assert b"origin" not in plain  # the input is not changed

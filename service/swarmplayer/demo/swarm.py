@@ -15,15 +15,18 @@ from ..engine.settings import settings_pack
 
 
 class Peer:
-    """One libtorrent session on 127.0.0.1 holding one torrent (seeding when it has the data)."""
+    """One libtorrent session holding one torrent (seeding when it has the data), on `host`: a
+    loopback address (127.0.0.2, …) sets a peer apart from the others by its address alone."""
 
     def __init__(self, torrent: bytes, save_path: Path, *, upload_rate: int = 0,
-                 download_rate: int = 0, seed: bool = True) -> None:
+                 download_rate: int = 0, seed: bool = True, host: str = "127.0.0.1") -> None:
         config = Config.for_tests(save_path, upload_rate_limit=upload_rate,
                                   download_rate_limit=download_rate,
-                                  local_peers_rate_limited=True)
+                                  local_peers_rate_limited=True,
+                                  listen_interfaces=f"{host}:0")
+        self.host = host
         self.session = lt.new_session(settings_pack(config))
-        lt.rate_limit_local_peers(self.session)
+        lt.classify_peers(self.session, local_limited=True)
         params = lt.AddTorrentParams()
         params.ti = lt.torrent_info(torrent)
         params.save_path = str(save_path)
@@ -39,13 +42,13 @@ class Peer:
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def uploaded(self) -> int:
         return self.handle.status().all_time_upload
 
     def connect(self, other: Peer) -> None:
-        self.handle.connect_peer(("127.0.0.1", other.port))
+        self.handle.connect_peer((other.host, other.port))
 
     def wait_seeding(self, timeout: float = 30.0) -> None:
         """Wait (on libtorrent's alerts, with a deadline) until this peer has every piece."""

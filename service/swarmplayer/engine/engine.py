@@ -28,6 +28,7 @@ from ..periodic import Periodic
 from ..store import Store
 from . import lt, media, tstream
 from .alerts import AlertLoop
+from .origin import TRICKLE, needs_origin, resolve
 from .pieces import BACKGROUND_PRIORITY, FileSpan
 from .resume import ResumeStore
 from .settings import SEEK_TICK_MS, settings_pack, tick_interval
@@ -90,7 +91,13 @@ class Engine:
         self._deleted: set[str] = set()
         self.session = lt.new_session(settings_pack(config))
         if config.local_peers_rate_limited:
-            lt.rate_limit_local_peers(self.session)
+            lt.classify_peers(self.session, local_limited=True)
+        # Origin peers (see origin.py): a peer class whose download limit spares them.
+        self._origin_class = lt.new_peer_class(self.session, "origin")
+        self._origins: dict[str, list[tuple[str, int]]] = {}  # info-hash → (ip, port)
+        self._origin_lock = threading.Lock()  # a leaf: no other lock is taken under it
+        self._needing: set[str] = set()  # torrents whose stream needs its origin now
+        self._sparing = False
         self.alerts = AlertLoop(self.session)
         self._register_handlers()
         self._upkeep = Periodic("engine", 1.0, self.tick)
@@ -120,8 +127,9 @@ class Engine:
                 params.have_pieces = []
                 params.verified_pieces = []
             row = self.store.torrent(info_hash)
-            self._add_params(params, source=row.source if row else "resume",
-                             bitrate=row.bitrate if row else None)
+            t = self._add_params(params, source=row.source if row else "resume",
+                                 bitrate=row.bitrate if row else None)
+            self._use_origins(t, _resolved(self.store.origins(info_hash)))
         self.alerts.start()
         self._upkeep.start()
 
@@ -150,7 +158,9 @@ class Engine:
             params = lt.parse_magnet(uri.strip())
         except lt.TorrentError as exc:
             raise BadInput(str(exc), code="invalid_magnet") from None
-        return self._add_new(params, source=uri.strip())
+        # x.pe: the peers the link's publisher gives, its own seeders.
+        origins = [_host_port(host, port) for host, port in params.peers]
+        return self._add_new(params, source=uri.strip(), origins=origins)
 
     def add_torrent_data(self, data: bytes, source: str) -> tuple[str, bool]:
         """Add a .torrent or .tstream from its bytes; returns (info-hash, created)."""
@@ -166,11 +176,13 @@ class Engine:
             raise BadInput(f"invalid torrent file: {exc}", code="invalid_torrent") from None
         params = lt.AddTorrentParams()
         params.ti = ti
-        return self._add_new(params, source=source, meta=meta)
+        origins = tstream.origins(meta)
+        return self._add_new(params, source=source, meta=meta, origins=origins)
 
-    def _add_new(self, params: Any, source: str,
-                 meta: dict[Any, Any] | None = None) -> tuple[str, bool]:
+    def _add_new(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
+                 origins: list[str] | tuple[()] = ()) -> tuple[str, bool]:
         info_hash = lt.hash_hex(params.ti.info_hashes() if params.ti else params.info_hashes)
+        resolved = _resolved(origins)  # before any lock: a host name may need a DNS lookup
         with self._cond:
             if info_hash in self._torrents:
                 return info_hash, False
@@ -179,7 +191,8 @@ class Engine:
                 return t.info_hash, False
             name = t.handle.status().name or info_hash
             try:
-                self.store.add_torrent(info_hash, name, source, t.bitrate)
+                self.store.add_torrent(info_hash, name, source, t.bitrate,
+                                       origins=[_host_port(*a) for a in resolved])
                 # A resume file from the first moment: a crash before the first save still
                 # remembers the torrent (with its metadata, when we have it).
                 self.resume.save(info_hash, lt.write_resume(params))
@@ -194,7 +207,23 @@ class Engine:
                 reason = getattr(exc, "strerror", None) or exc
                 raise NoRoom(f"cannot add {name}: the service cannot save its state "
                              f"({reason})") from None
+            self._use_origins(t, resolved)
         return info_hash, True
+
+    def _use_origins(self, t: _Torrent, origins: list[tuple[str, int]]) -> None:
+        """Put a torrent's origin peers in the origin class and connect to them."""
+        if not origins:
+            return
+        with self._cond:
+            self._origins[t.info_hash] = origins
+            self._classify()
+            for address in origins:
+                t.handle.connect_peer(address)
+
+    def _classify(self) -> None:
+        ips = {ip for origins in self._origins.values() for ip, _ in origins}
+        lt.classify_peers(self.session, local_limited=self.config.local_peers_rate_limited,
+                          extra=dict.fromkeys(ips, self._origin_class))
 
     def _add_params(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
                     bitrate: float | None = None) -> _Torrent:
@@ -257,6 +286,8 @@ class Engine:
 
     def _on_hold(self, holding: bool) -> None:
         """A seek waits for its piece (or no longer): the session ticks faster meanwhile."""
+        if holding:
+            self._spare_origins(False)
         with self._holds_lock:
             self._holds += 1 if holding else -1
             if holding and self._holds == 1:
@@ -348,6 +379,9 @@ class Engine:
             buffered = t.scheduler.buffered_seconds()
             lead = t.scheduler.lead()
             holds = dict(t.holds)
+            origins = [_host_port(*a) for a in self._origins.get(t.info_hash, ())]
+        with self._origin_lock:
+            spared = bool(origins) and self._sparing
         return {
             "info_hash": t.info_hash,
             "name": s.name or t.info_hash,
@@ -369,6 +403,8 @@ class Engine:
             "seeds": s.num_seeds,
             "pieces_done": s.num_pieces,
             "bitrate": round(t.bitrate) if t.bitrate else None,
+            "origins": origins,
+            "origins_spared": spared,
             "error": t.error or (str(s.errc.message()) if s.errc.value() else None),
             "stream": None if lead is None else {
                 "file_index": lead.file.index,
@@ -389,6 +425,8 @@ class Engine:
         with self._cond:
             t = self._get(info_hash)
             del self._torrents[t.info_hash]
+            if self._origins.pop(t.info_hash, None):
+                self._classify()
             self._deleted.discard(t.info_hash)
             self.session.remove_torrent(t.handle, lt.DELETE_FILES if delete_files else 0)
             self._pieces.drop(t.info_hash)
@@ -436,6 +474,12 @@ class Engine:
         self._playing_listeners.append(listener)
 
     def _playing(self, info_hash: str) -> None:
+        with self._cond:
+            t = self._torrents.get(info_hash)
+        if t is not None and self._needs_origin(t, fresh=True):
+            with self._origin_lock:
+                self._needing.add(info_hash)
+            self._spare_origins(False)
         for listener in self._playing_listeners:
             listener(info_hash)
 
@@ -599,6 +643,43 @@ class Engine:
                     t.handle.save_resume_data(lt.SAVE_INFO_DICT | lt.SAVE_IF_NEEDED)
                 if self.config.buffer_cap_seconds > 0:
                     self._apply_buffer_cap(t)
+            if self._origins and self.config.spare_origin_seconds > 0:
+                needing = {t.info_hash for t in self._torrents.values() if self._needs_origin(t)}
+                with self._origin_lock:
+                    self._needing = needing
+                self._spare_origins(not needing)
+
+    def _needs_origin(self, t: _Torrent, fresh: bool = False) -> bool:
+        """Whether this torrent needs its origin peers at full speed (origin.py), judged
+        afresh (a reader just opened) or against what was decided last time."""
+        origins = self._origins.get(t.info_hash)
+        if not origins:
+            return False
+        buffered = t.scheduler.ahead_seconds()
+        if buffered is None:
+            return self._fetching_alone(t, {ip for ip, _ in origins})
+        with self._origin_lock:
+            needed = t.info_hash in self._needing and not fresh
+        return needs_origin(buffered, bool(t.scheduler.held), needed,
+                            self.config.spare_origin_seconds)
+
+    @staticmethod
+    def _fetching_alone(t: _Torrent, origin_ips: set[str]) -> bool:
+        """Nobody watches it, it still downloads, and no other peer has more than we do."""
+        s = t.handle.status()
+        if s.is_finished or s.paused:
+            return False
+        return not any(p.ip[0] not in origin_ips
+                       and (p.flags & lt.PEER_SEED or p.num_pieces > s.num_pieces)
+                       for p in t.handle.get_peer_info())
+
+    def _spare_origins(self, spare: bool) -> None:
+        """Cap what origin peers send us to a trickle, or lift the cap."""
+        with self._origin_lock:
+            if spare != self._sparing and (self._origins or not spare):
+                self._sparing = spare
+                lt.set_class_download_limit(self.session, self._origin_class,
+                                            TRICKLE if spare else 0)
 
     def _apply_buffer_cap(self, t: _Torrent) -> None:
         buffered = t.scheduler.buffered_seconds()
@@ -609,6 +690,26 @@ class Engine:
         t.capped = capped
         rate = self.config.buffer_cap_rate or int(lead.file.bitrate * 1.5) if lead else 0
         t.handle.set_download_limit(rate if capped else -1)
+
+
+def _resolved(origins: list[str] | tuple[()]) -> list[tuple[str, int]]:
+    """(ip, port) of each "host:port" that is well formed and resolves; the rest are logged and
+    left out (a torrent plays the same without them)."""
+    resolved = []
+    for text in origins:
+        try:
+            host, port = peer_address(text)
+        except BadInput:
+            log.warning("ignoring an origin that is not host:port: %r", text)
+            continue
+        ip = resolve(host)
+        if ip is not None:
+            resolved.append((ip, port))
+    return resolved
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def peer_address(text: str) -> tuple[str, int]:

@@ -47,6 +47,7 @@ STATE_SEEDING = _lt.torrent_status.states.seeding
 STATE_FINISHED = _lt.torrent_status.states.finished
 STATE_CHECKING = _lt.torrent_status.states.checking_files
 STATE_METADATA = _lt.torrent_status.states.downloading_metadata
+PEER_SEED = _lt.peer_info.seed
 
 
 
@@ -277,14 +278,44 @@ def file_entries(ti: TorrentInfo) -> list[tuple[int, str, int, int]]:
     ]
 
 
-def rate_limit_local_peers(session: Session) -> None:
-    """Put every peer, loopback and LAN ones too, in the global peer class.
+# The addresses libtorrent puts in its local peer class by default (no rate limits there); a
+# filter we install replaces libtorrent's, so it says the same for them.
+_LOCAL_RANGES = (
+    ("10.0.0.0", "10.255.255.255"), ("172.16.0.0", "172.31.255.255"),
+    ("192.168.0.0", "192.168.255.255"), ("169.254.0.0", "169.254.255.255"),
+    ("127.0.0.0", "127.255.255.255"),
+    ("fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+    ("fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), ("::1", "::1"),
+)
 
-    libtorrent exempts local peers (127/8, 10/8, …) from rate limits; a loopback test swarm that
-    must behave like the internet needs them limited like everyone else.
+
+def classify_peers(session: Session, *, local_limited: bool,
+                   extra: dict[str, int] | None = None) -> None:
+    """Set which peer classes a peer's address puts it in.
+
+    Every address is in the global class. Local ones (127/8, 10/8, …) are in libtorrent's local
+    class instead, exempt from rate limits, unless `local_limited`: a loopback test swarm that
+    must behave like the internet needs them limited like everyone else. `extra` adds a class to
+    single addresses (ip → class id): the origin peers a torrent names.
     """
     every = _lt.ip_filter()
     global_class = 1 << _lt.session.global_peer_class_id
     every.add_rule("0.0.0.0", "255.255.255.255", global_class)
     every.add_rule("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", global_class)
+    if not local_limited:
+        for first, last in _LOCAL_RANGES:
+            every.add_rule(first, last, 1 << _lt.session.local_peer_class_id)
+    for ip, peer_class in (extra or {}).items():
+        every.add_rule(ip, ip, every.access(ip) | 1 << peer_class)
     session.set_peer_class_filter(every)
+
+
+def new_peer_class(session: Session, name: str) -> int:
+    return int(session.create_peer_class(name))
+
+
+def set_class_download_limit(session: Session, peer_class: int, rate: int) -> None:
+    """Cap what peers of this class send us, in bytes/s (0: no cap)."""
+    info = session.get_peer_class(peer_class)
+    info["download_limit"] = rate
+    session.set_peer_class(peer_class, info)

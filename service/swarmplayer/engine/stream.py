@@ -66,6 +66,7 @@ class _Reader:
     position: int
     jumped_at: float  # when this reader last opened or jumped: the newest one leads
     piece: int = -1
+    start: int = 0  # where it opened
     waiting: bool = False  # opened mid-file on a piece nobody here has: a seek
 
 
@@ -102,7 +103,8 @@ class StreamScheduler:
                                 if p not in file.span.pieces(0, file.span.size)}
             left = self.lead()
             rid = next(self._ids)
-            reader = _Reader(file, position, time.monotonic(), file.span.piece_at(position))
+            reader = _Reader(file, position, time.monotonic(), file.span.piece_at(position),
+                             start=position)
             missing = not self.handle.have_piece(reader.piece)
             reader.waiting = missing and self._header_read(file)
             self.readers[rid] = reader
@@ -186,8 +188,22 @@ class StreamScheduler:
         if lead is None:
             return None
         span = lead.file.span
-        have = {p for p in span.pieces(lead.position, span.size) if self.handle.have_piece(p)}
+        # Up to the first piece missing: what lies beyond it is not playable yet.
+        have = set(itertools.takewhile(self.handle.have_piece,
+                                       span.pieces(lead.position, span.size)))
         return buffered_ahead(span, lead.position, have) / lead.file.bitrate
+
+    def ahead_seconds(self) -> float | None:
+        """Seconds of playback the lead reader's player has in hand or can have now, or None
+        without readers: what it was sent beyond real time since it opened (a player reads
+        ahead, and socket buffers hold more), plus what is downloaded after its position.
+        A player that pauses looks shorter of buffer as time goes by: the safe side."""
+        lead = self.lead()
+        buffered = self.buffered_seconds()
+        if lead is None or buffered is None:
+            return None
+        sent = (lead.position - lead.start) / lead.file.bitrate
+        return max(sent - (time.monotonic() - lead.jumped_at), 0.0) + buffered
 
     def _plan(self) -> PiecePlan:
         lead = self.lead()

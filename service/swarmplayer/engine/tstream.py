@@ -5,6 +5,10 @@ A .tstream is a plain bencoded torrent with, optionally:
 - `azureus_properties.Content` with `Speed Bps` (bytes/s), `Progressive` (1) and `Thumbnail`.
 A live .tstream has `info.live` = {authmethod, pubkey} and no `pieces`.
 
+SwarmPlayer adds one top-level key, outside `info` so the info-hash stays the same: `origin`, a
+list of "host:port", the publisher's own seeders. A player spares them while its buffer is
+healthy, so that the swarm's other peers carry the load the publisher would pay for.
+
 These are pure functions on the bdecoded dict. libtorrent 2.0.8 and 2.1.1 both decode keys and
 strings as bytes; dicts built by hand may use str, so every lookup accepts either.
 """
@@ -162,6 +166,22 @@ def make_tstream(
     if thumbnail is not None:
         content[b"Thumbnail"] = bytes(thumbnail)
     return meta
+
+
+def origins(meta: Any) -> list[str]:
+    """The "host:port" texts of the top-level `origin` (one text or a list); [] without one.
+    Only their form is checked here: entries that are not text are left out."""
+    value = _get(meta, "origin")
+    items = value if isinstance(value, list) else [value]
+    texts = (v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in items)
+    return [t.strip() for t in texts if isinstance(t, str) and t.strip()]
+
+
+def with_origins(meta: dict[Any, Any], addresses: list[str]) -> dict[Any, Any]:
+    """A copy of a torrent dict naming `addresses` ("host:port") as its origin."""
+    copy = _as_bytes(meta)
+    copy[b"origin"] = [a.encode() for a in addresses]
+    return copy
 
 
 def _subdict(d: dict[bytes, Any], key: bytes) -> dict[bytes, Any]:

@@ -1,0 +1,101 @@
+"""Sparing the origin peers a torrent names, on a real swarm: the origin on 127.0.0.2 (its own
+address, as a publisher's seeder has), another seeder on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import PIECE_SIZE, SEED_RATE, wait_until
+
+from swarmplayer.config import Config
+from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine import lt, tstream
+from swarmplayer.engine.origin import TRICKLE
+from swarmplayer.supervisor import Service
+
+ORIGIN_HOST = "127.0.0.2"
+
+
+@pytest.fixture
+def peers() -> Iterator[list[Peer]]:
+    made: list[Peer] = []
+    yield made
+    for peer in made:
+        peer.close()
+
+
+def spared(service: Service, info_hash: str) -> bool:
+    """The engine's verdict after one upkeep tick (what its 1 s timer would do)."""
+    service.engine.tick()
+    return bool(service.engine.status(info_hash)["origins_spared"])
+
+
+def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
+        make_service: Callable[..., Service], tmp_path: Path, peers: list[Peer]):
+    movie = tmp_path / "media" / "movie.mkv"
+    movie.parent.mkdir()
+    movie.write_bytes(os.urandom(6 << 20))  # 24 s at the other seeder's rate
+    plain = lt.bencode(lt.make_torrent(str(movie), piece_size=PIECE_SIZE))
+    origin = Peer(plain, movie.parent, upload_rate=4 * SEED_RATE, host=ORIGIN_HOST)
+    other = Peer(plain, movie.parent, upload_rate=SEED_RATE)
+    peers += [origin, other]
+    service = make_service(spare_origin_seconds=4)
+    named = lt.bencode(tstream.with_origins(lt.bdecode(plain), [origin.address]))
+    info_hash, _ = service.engine.add_torrent_data(named, "named.torrent")
+    service.engine.connect_peers(info_hash, [other.address])
+    assert service.engine.status(info_hash)["origins"] == [origin.address]
+
+    # Nobody watches and the other seeder has the data: the origin is spared.
+    wait_until(lambda: spared(service, info_hash), 15, "the origin to be spared")
+    # What the origin had been granted before the cap still comes (libtorrent repays it before
+    # the trickle starts): measure from a second on.
+    start = other.uploaded()
+    wait_until(lambda: other.uploaded() - start >= SEED_RATE, 10, "a second of the other seeder")
+    sent_by_origin, sent_by_other = origin.uploaded(), other.uploaded()
+    wait_until(lambda: other.uploaded() - sent_by_other >= 3 * SEED_RATE, 30,
+               "three more seconds of the other seeder")
+    # The origin's cap is four times the other's: unspared it would send most of it.
+    assert origin.uploaded() - sent_by_origin <= 4 * TRICKLE
+
+    # A reader opens where nothing is downloaded yet (a seek): the cap goes at once.
+    size = movie.stat().st_size
+    status = service.engine.status(info_hash)
+    assert status["progress"] < 0.8, "the download ended before the seek could be tested"
+    fs = service.engine.open_stream(info_hash)
+    far = size - 1000
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.extend(fs.iter_range(far, size)))
+    reader.start()
+    try:
+        wait_until(lambda: not service.engine.status(info_hash)["origins_spared"], 5,
+                   "the cap to be lifted for the seek")
+        assert not spared(service, info_hash), "spared again while the seek waits"
+    finally:
+        reader.join(60)
+        fs.close()
+    assert b"".join(got) == movie.read_bytes()[far:]
+
+
+def test_a_torrent_keeps_its_origins_across_a_restart(tmp_path: Path, peers: list[Peer]):
+    data = tmp_path / "media" / "clip.mkv"
+    data.parent.mkdir()
+    data.write_bytes(os.urandom(1 << 20))
+    plain = lt.bencode(lt.make_torrent(str(data), piece_size=PIECE_SIZE))
+    named = lt.bencode(tstream.with_origins(lt.bdecode(plain), ["127.0.0.2:6881", "bad"]))
+    config = Config.for_tests(tmp_path / "service")
+    first = Service(config).start()
+    try:
+        info_hash, _ = first.engine.add_torrent_data(named, "named.torrent")
+        # A malformed entry is left out; the torrent plays the same.
+        assert first.engine.status(info_hash)["origins"] == ["127.0.0.2:6881"]
+    finally:
+        first.stop()
+    again = Service(config).start()
+    try:
+        assert again.engine.status(info_hash)["origins"] == ["127.0.0.2:6881"]
+    finally:
+        again.stop()
