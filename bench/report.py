@@ -14,7 +14,16 @@ from pathlib import Path
 from swarmplayer.engine import lt
 
 from .calc import Verdict, median, ratios
-from .runs import EXTRA_RATE, ORIGIN_RATE, Measured, MultiViewer, Plan, Repetition, finite
+from .runs import (
+    EXTRA_RATE,
+    ORIGIN_HOST,
+    ORIGIN_RATE,
+    Measured,
+    MultiViewer,
+    Plan,
+    Repetition,
+    finite,
+)
 from .samples import LABELS, PIECE_SIZE
 
 NOTES = Path(__file__).with_name("NOTES.md")
@@ -131,7 +140,9 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         f"- Swarm, fresh for every run: an origin seeder capped at {ORIGIN_RATE * 8 / 1e6:g} "
         f"Mbit/s upload, an extra seeder capped at {EXTRA_RATE * 8 / 1e6:g} Mbit/s, and the "
         "client under test starting empty; each in its own process, every peer in libtorrent's "
-        "global peer class so the caps hold on loopback; DHT, LSD, UPnP and NAT-PMP off.",
+        f"global peer class so the caps hold on loopback; DHT, LSD, UPnP and NAT-PMP off. The "
+        f"origin listens on {ORIGIN_HOST} (its own address, as a publisher's seeder has) and "
+        "the torrent both clients get names it (`origin`, as `make-tstream --origin` writes).",
         f"- Media: {plan.seconds:g} s of 1280x720 H.264 + AAC at about 4 Mbit/s, made by "
         "ffmpeg for the run: an MP4 with the moov atom at the end (ffmpeg's default), the same "
         f"with +faststart, and an MKV; {PIECE_SIZE // 1024} KiB pieces.",
