@@ -1,7 +1,8 @@
 """`swarmplayer demo`: the service plus a local swarm seeding the bundled sample as a .tstream.
 
-Everything stays on 127.0.0.1: an origin seeder capped like a publisher's uplink and one more
-peer, run with the project's own code; the service streams from them like from any swarm.
+Everything stays on loopback: an origin seeder capped like a publisher's uplink, on 127.0.0.2 and
+named in the .tstream (so the service spares it once its buffer is full), and one more peer on
+127.0.0.1, run with the project's own code; the service streams from them like from any swarm.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Config
+from ..engine import lt
+from ..engine.tstream import with_origins
 from ..playback import ApiClient, PlayResult, play
 from ..supervisor import Service
 from ..tstream_maker import make_tstream_file
@@ -21,6 +24,7 @@ SAMPLE = Path(__file__).with_name("sample.mp4")
 PIECE_SIZE = 64 * 1024
 ORIGIN_UPLOAD = 250_000  # bytes/s: about twice the sample's bitrate
 PEER_UPLOAD = 125_000
+ORIGIN_HOST = "127.0.0.2"  # an address of its own, as a publisher's seeder has
 # The demo never touches the internet, whatever the config says.
 OFFLINE = dict(enable_dht=False, enable_lsd=False, enable_upnp=False, enable_natpmp=False,
                listen_interfaces="127.0.0.1:0", local_peers_rate_limited=True)
@@ -42,8 +46,10 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
     peer_dir.mkdir(exist_ok=True)
     if not (peer_dir / SAMPLE.name).exists():
         shutil.copyfile(SAMPLE, peer_dir / SAMPLE.name)
-    origin = Peer(data, seed_dir, upload_rate=ORIGIN_UPLOAD)
+    origin = Peer(data, seed_dir, upload_rate=ORIGIN_UPLOAD, host=ORIGIN_HOST)
     extra = Peer(data, peer_dir, upload_rate=PEER_UPLOAD)
+    # Its address is known once it listens; naming it leaves the info-hash as it is.
+    tstream.write_bytes(lt.bencode(with_origins(lt.bdecode(data), [origin.address])))
     service = Service(config).start()
     try:
         # A fresh stream each run: forget what an earlier demo downloaded.
@@ -51,7 +57,8 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
             if service.engine.status(info_hash)["source"] == str(tstream.resolve()):
                 service.engine.remove(info_hash)
         out.write(f"demo swarm: origin {origin.address} (capped {ORIGIN_UPLOAD * 8 // 1000} "
-                  f"kbit/s), peer {extra.address} (capped {PEER_UPLOAD * 8 // 1000} kbit/s)\n")
+                  f"kbit/s, spared once the buffer is full), peer {extra.address} (capped "
+                  f"{PEER_UPLOAD * 8 // 1000} kbit/s)\n")
         out.write(f"service: {service.url}\n")
         result = play(ApiClient(service.url), str(tstream), peers=[origin.address, extra.address],
                       player=player, out=out)
