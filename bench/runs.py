@@ -202,12 +202,13 @@ def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:
     result = MultiViewer(plan.viewers, sample.size / 1e6)
     origin = Seeder(sample.torrent, sample.path.parent, int(2 * sample.rate), ORIGIN_HOST)
     torrent = name_origin(sample.torrent, origin.address, workdir / "named" / sample.torrent.name)
-    peers = [f"127.0.0.1:{_free_port()}" for _ in range(plan.viewers)]
+    ports = [_free_port() for _ in range(plan.viewers)]
+    peers = [f"127.0.0.1:{port}" for port in ports]
     clients: list[ServiceClient] = []
     lock = threading.Lock()
     try:
-        for i, peer in enumerate(peers):
-            clients.append(ServiceClient(workdir / f"viewer{i}", bt_port=int(peer.split(":")[1])))
+        for i, port in enumerate(ports):
+            clients.append(ServiceClient(workdir / f"viewer{i}", bt_port=port))
         began = time.monotonic()
         gap = plan.join_window / max(plan.viewers - 1, 1)
 

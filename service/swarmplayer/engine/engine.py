@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +180,7 @@ class Engine:
         return self._add_new(params, source=source, meta=meta, origins=origins)
 
     def _add_new(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
-                 origins: list[str] | tuple[()] = ()) -> tuple[str, bool]:
+                 origins: Sequence[str] = ()) -> tuple[str, bool]:
         info_hash = lt.hash_hex(params.ti.info_hashes() if params.ti else params.info_hashes)
         resolved = _resolved(origins)  # before any lock: a host name may need a DNS lookup
         with self._cond:
@@ -676,7 +676,7 @@ class Engine:
     def _spare_origins(self, spare: bool) -> None:
         """Cap what origin peers send us to a trickle, or lift the cap."""
         with self._origin_lock:
-            if spare != self._sparing and (self._origins or not spare):
+            if spare != self._sparing:
                 self._sparing = spare
                 lt.set_class_download_limit(self.session, self._origin_class,
                                             TRICKLE if spare else 0)
@@ -692,7 +692,7 @@ class Engine:
         t.handle.set_download_limit(rate if capped else -1)
 
 
-def _resolved(origins: list[str] | tuple[()]) -> list[tuple[str, int]]:
+def _resolved(origins: Sequence[str]) -> list[tuple[str, int]]:
     """(ip, port) of each "host:port" that is well formed and resolves; the rest are logged and
     left out (a torrent plays the same without them)."""
     resolved = []
