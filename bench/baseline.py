@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmplayer.engine import lt
+from swarmplayer.engine.engine import peer_address
 
 from .child import serve
 from .rangeserver import RangeServer
@@ -60,8 +61,7 @@ class Baseline:
         params.flags |= lt.FLAG_SEQUENTIAL
         self.handle = self.session.add_torrent(params)
         for peer in peers:
-            host, _, port = peer.rpartition(":")
-            self.handle.connect_peer((host, int(port)))
+            self.handle.connect_peer(peer_address(peer))
         (_, name, size, _), = lt.file_entries(params.ti)
         self.piece_length = params.ti.piece_length()
         self.path = self.data_dir / name

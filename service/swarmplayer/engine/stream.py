@@ -198,12 +198,13 @@ class StreamScheduler:
         without readers: what it was sent beyond real time since it opened (a player reads
         ahead, and socket buffers hold more), plus what is downloaded after its position.
         A player that pauses looks shorter of buffer as time goes by: the safe side."""
-        lead = self.lead()
-        buffered = self.buffered_seconds()
-        if lead is None or buffered is None:
-            return None
-        sent = (lead.position - lead.start) / lead.file.bitrate
-        return max(sent - (time.monotonic() - lead.jumped_at), 0.0) + buffered
+        with self.lock:  # the lead and its buffer as of one moment
+            lead = self.lead()
+            buffered = self.buffered_seconds()
+            if lead is None or buffered is None:
+                return None
+            sent = (lead.position - lead.start) / lead.file.bitrate
+            return max(sent - (time.monotonic() - lead.jumped_at), 0.0) + buffered
 
     def _plan(self) -> PiecePlan:
         lead = self.lead()
