@@ -72,7 +72,7 @@ class Config:
     buffer_cap_rate: int = field(default=0, metadata=_range(0))  # bytes/s while capped
     # Spare the origin peers a torrent names (the publisher's seeders) once this many seconds are
     # buffered ahead: they send us a trickle until the buffer is down to half. 0: never.
-    spare_origin_seconds: float = field(default=6.0, metadata=_range(0, 3600))
+    spare_origin_seconds: float = field(default=3.0, metadata=_range(0, 3600))
     resume_save_interval: float = field(default=30.0, metadata=_range(1, 3600))
     # Disk cache: bytes ("500M", "20G") or a share of the disk ("80%"); units are powers of 1024.
     # The quota may be exceeded only by the streams playing; the free-disk floor never.

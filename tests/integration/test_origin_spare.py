@@ -3,6 +3,7 @@ address, as a publisher's seeder has), another seeder on 127.0.0.1."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt, tstream
 from swarmplayer.engine.origin import TRICKLE
+from swarmplayer.engine.settings import REQUEST_QUEUE_TIME
 from swarmplayer.supervisor import Service
 
 ORIGIN_HOST = "127.0.0.2"
@@ -34,6 +36,29 @@ def spared(service: Service, info_hash: str) -> bool:
     return bool(service.engine.status(info_hash)["origins_spared"])
 
 
+def connection_to_us(origin: Peer) -> tuple[str, int] | None:
+    """The service's end of its connection to the origin (its source port tells one connection
+    from the next), None when there is none."""
+    leechers = [p.ip for p in origin.handle.get_peer_info() if not p.flags & lt.PEER_SEED]
+    return tuple(leechers[0]) if leechers else None
+
+
+def pieces_of_service(origin: Peer) -> list[bool]:
+    """The pieces the service has, as the origin knows from it ([] before its bitfield)."""
+    leechers = [p for p in origin.handle.get_peer_info() if not p.flags & lt.PEER_SEED]
+    return list(leechers[0].pieces) if leechers and any(leechers[0].pieces) else []
+
+
+def missing_piece(origin: Peer) -> int:
+    """A piece the service lacks: the middle of the longest run of them, far from any it may be
+    finishing."""
+    wait_until(lambda: pieces_of_service(origin), 10, "the service's bitfield at the origin")
+    has = pieces_of_service(origin)
+    runs = [list(g) for k, g in itertools.groupby(range(len(has)), key=has.__getitem__) if not k]
+    longest = max(runs, key=len)
+    return longest[len(longest) // 2]
+
+
 def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
         make_service: Callable[..., Service], tmp_path: Path, peers: list[Peer]):
     movie = tmp_path / "media" / "movie.mkv"
@@ -46,13 +71,18 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     service = make_service(spare_origin_seconds=4)
     named = lt.bencode(tstream.with_origins(lt.bdecode(plain), [origin.address]))
     info_hash, _ = service.engine.add_torrent_data(named, "named.torrent")
+    wait_until(lambda: connection_to_us(origin), 10, "the service to dial the origin")
+    first = connection_to_us(origin)
     service.engine.connect_peers(info_hash, [other.address])
     assert service.engine.status(info_hash)["origins"] == [origin.address]
 
     # Nobody watches and the other seeder has the data: the origin is spared.
     wait_until(lambda: spared(service, info_hash), 15, "the origin to be spared")
-    # What the origin had been granted before the cap still comes (libtorrent repays it before
-    # the trickle starts): measure from a second on.
+    # Its connection is dropped and dialled again, so what it was asked before the cap (a
+    # second of its rate) is not owed on the new one; what was in flight still comes: measure
+    # from a second on.
+    wait_until(lambda: connection_to_us(origin) not in (None, first), 10,
+               "the origin on a fresh connection")
     start = other.uploaded()
     wait_until(lambda: other.uploaded() - start >= SEED_RATE, 10, "a second of the other seeder")
     sent_by_origin, sent_by_other = origin.uploaded(), other.uploaded()
@@ -61,23 +91,36 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     # The origin's cap is four times the other's: unspared it would send most of it.
     assert origin.uploaded() - sent_by_origin <= 4 * TRICKLE
 
-    # A reader opens where nothing is downloaded yet (a seek): the cap goes at once.
-    size = movie.stat().st_size
+    # A reader opens where nothing is downloaded yet (a seek): the cap goes at once, and every
+    # peer keeps two requests in flight until the piece comes (settings.seek_settings). The
+    # seeders hold back meanwhile, so that there is time to look.
     status = service.engine.status(info_hash)
     assert status["progress"] < 0.8, "the download ended before the seek could be tested"
+    head = service.engine.open_stream(info_hash)
+    assert b"".join(head.iter_range(0, 100)) == movie.read_bytes()[:100]  # a jump now: a seek
+    head.close()
+    wait_until(lambda: spared(service, info_hash), 15, "the origin spared again")
+    for peer in peers:
+        peer.session.apply_settings({"upload_rate_limit": 1})
     fs = service.engine.open_stream(info_hash)
-    far = size - 1000
+    far = missing_piece(origin) * PIECE_SIZE + 1000
     got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.extend(fs.iter_range(far, size)))
+    reader = threading.Thread(target=lambda: got.extend(fs.iter_range(far, far + PIECE_SIZE)))
     reader.start()
+    session = service.engine.session
     try:
         wait_until(lambda: not service.engine.status(info_hash)["origins_spared"], 5,
                    "the cap to be lifted for the seek")
         assert not spared(service, info_hash), "spared again while the seek waits"
+        assert session.get_settings()["request_queue_time"] == 0
     finally:
+        origin.session.apply_settings({"upload_rate_limit": 4 * SEED_RATE})
+        other.session.apply_settings({"upload_rate_limit": SEED_RATE})
         reader.join(60)
         fs.close()
-    assert b"".join(got) == movie.read_bytes()[far:]
+    assert b"".join(got) == movie.read_bytes()[far:far + PIECE_SIZE]
+    wait_until(lambda: session.get_settings()["request_queue_time"] == REQUEST_QUEUE_TIME, 10,
+               "request queues as they were once the piece came")
 
 
 def test_a_torrent_keeps_its_origins_across_a_restart(tmp_path: Path, peers: list[Peer]):

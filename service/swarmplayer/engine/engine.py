@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -31,7 +32,7 @@ from .alerts import AlertLoop
 from .origin import TRICKLE, needs_origin, resolve
 from .pieces import BACKGROUND_PRIORITY, FileSpan
 from .resume import ResumeStore
-from .settings import SEEK_TICK_MS, settings_pack, tick_interval
+from .settings import seek_settings, settings_pack
 from .stream import FileStream, PieceCache, StreamFile, StreamScheduler
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ class Engine:
         if same is not None:
             return same
         scheduler = StreamScheduler(handle, self.config.window_seconds, self.config.header_bytes,
-                                    on_hold=self._on_hold)
+                                    on_hold=functools.partial(self._on_hold, handle))
         t = _Torrent(info_hash, handle, source, scheduler, meta=meta, bitrate=bitrate)
         if bitrate is None and meta is not None and params.ti is not None:
             # Only a single-video .tstream's playtime tells a bitrate for the whole torrent.
@@ -284,16 +285,17 @@ class Engine:
         videos = [e for e in entries if media.is_video(e[1])] or entries
         return max(videos, key=lambda e: e[2])[0]
 
-    def _on_hold(self, holding: bool) -> None:
-        """A seek waits for its piece (or no longer): the session ticks faster meanwhile."""
+    def _on_hold(self, handle: Any, holding: bool) -> None:
+        """A seek waits for its piece (or no longer): the session ticks faster meanwhile and,
+        when several peers can send the piece, keeps their request queues short
+        (settings.seek_settings)."""
         if holding:
             self._spare_origins(False)
+        several = holding and handle.status().num_peers > 1
         with self._holds_lock:
             self._holds += 1 if holding else -1
-            if holding and self._holds == 1:
-                self.session.apply_settings({"tick_interval": SEEK_TICK_MS})
-            elif not holding and self._holds == 0:
-                self.session.apply_settings({"tick_interval": tick_interval(self.config)})
+            if self._holds == (1 if holding else 0):
+                self.session.apply_settings(seek_settings(self.config, holding, several))
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
         """Change session settings at run time (names as in libtorrent's settings_pack)."""
@@ -674,12 +676,28 @@ class Engine:
                        for p in t.handle.get_peer_info())
 
     def _spare_origins(self, spare: bool) -> None:
-        """Cap what origin peers send us to a trickle, or lift the cap."""
+        """Cap what origin peers send us to a trickle, or lift the cap.
+
+        Sparing also drops the origin connections and dials them again. What they were asked
+        before the cap (about a second of their rate) had its bandwidth granted already: it
+        kept coming at full rate for up to 2.5 s, and what came later held the next piece of
+        the stream for seconds at the trickle (bench/NOTES.md). A fresh connection owes
+        nothing; lifting the cap needs no new connection.
+        """
         with self._origin_lock:
-            if spare != self._sparing:
-                self._sparing = spare
-                lt.set_class_download_limit(self.session, self._origin_class,
-                                            TRICKLE if spare else 0)
+            if spare == self._sparing:
+                return
+            self._sparing = spare
+            lt.set_class_download_limit(self.session, self._origin_class,
+                                        TRICKLE if spare else 0)
+        if spare:
+            with self._cond:
+                lt.drop_peers(self.session,
+                              {ip for origins in self._origins.values() for ip, _ in origins})
+                for info_hash, origins in self._origins.items():
+                    t = self._torrents.get(info_hash)
+                    for address in origins if t is not None else ():
+                        t.handle.connect_peer(address)
 
     def _apply_buffer_cap(self, t: _Torrent) -> None:
         buffered = t.scheduler.buffered_seconds()

@@ -310,6 +310,24 @@ def classify_peers(session: Session, *, local_limited: bool,
     session.set_peer_class_filter(every)
 
 
+_BLOCKED = 1  # ip_filter's "blocked" flag (the binding does not name it)
+
+
+def drop_peers(session: Session, ips: set[str]) -> None:
+    """Close every connection to these addresses and forget them (dial them again to reconnect).
+
+    The Python binding has no way to close one peer's connection: blocking its address in the
+    session's IP filter does it, and the filter is cleared at once (the service uses none).
+    """
+    if not ips:
+        return
+    blocked = _lt.ip_filter()
+    for ip in ips:
+        blocked.add_rule(ip, ip, _BLOCKED)
+    session.set_ip_filter(blocked)
+    session.set_ip_filter(_lt.ip_filter())
+
+
 def new_peer_class(session: Session, name: str) -> int:
     return int(session.create_peer_class(name))
 
