@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from swarmplayer.config import Config
-from swarmplayer.engine import lt
+from swarmplayer.engine import lt, stream
 from swarmplayer.engine.pieces import (
     BACKGROUND_PRIORITY,
     MIN_WINDOW_PIECES,
@@ -24,7 +24,14 @@ from swarmplayer.engine.pieces import (
     FileSpan,
 )
 from swarmplayer.engine.settings import settings_pack
-from swarmplayer.engine.stream import SETTLED_SECONDS, FileStream, StreamFile, StreamScheduler
+from swarmplayer.engine.stream import (
+    CATCH_UP_LIMIT,
+    CATCH_UP_SECONDS,
+    SETTLED_SECONDS,
+    FileStream,
+    StreamFile,
+    StreamScheduler,
+)
 
 PIECE = 16 * 1024
 PIECES = 100
@@ -498,6 +505,25 @@ def test_the_engine_hears_when_holds_begin_and_end():
     s.arrived(first)
     assert heard == [True]
     s.close(second)
+    assert heard == [True], "the first seek has its piece but not its first seconds yet"
+    s.move(first, 50 * PIECE + int(BITRATE * CATCH_UP_SECONDS) - 1)
+    assert heard == [True]
+    s.move(first, 50 * PIECE + int(BITRATE * CATCH_UP_SECONDS))
+    assert heard == [True, False]
+
+
+def test_a_seek_whose_reader_stops_reading_ends_after_a_while(monkeypatch: pytest.MonkeyPatch):
+    """A paused player may never read its first seconds: the seek still ends."""
+    heard: list[bool] = []
+    s = StreamScheduler(RecordingHandle(have={0, 1, 2, 3}), WINDOW_S, HEADER,
+                        on_hold=heard.append)
+    rid = s.open(movie(), 50 * PIECE)
+    s.arrived(rid)
+    s.expire_seeks()
+    assert heard == [True]
+    later = time.monotonic() + CATCH_UP_LIMIT
+    monkeypatch.setattr(stream.time, "monotonic", lambda: later)
+    s.expire_seeks()
     assert heard == [True, False]
 
 

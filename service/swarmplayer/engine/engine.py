@@ -286,9 +286,9 @@ class Engine:
         return max(videos, key=lambda e: e[2])[0]
 
     def _on_hold(self, handle: Any, holding: bool) -> None:
-        """A seek waits for its piece (or no longer): the session ticks faster meanwhile and,
-        when several peers can send the piece, keeps their request queues short
-        (settings.seek_settings)."""
+        """A seek started, or the last one is over (its reader has its first seconds): the
+        session ticks faster meanwhile and, when several peers can send, keeps their request
+        queues short (settings.seek_settings)."""
         if holding:
             self._spare_origins(False)
         several = holding and handle.status().num_peers > 1
@@ -645,6 +645,7 @@ class Engine:
                     t.handle.save_resume_data(lt.SAVE_INFO_DICT | lt.SAVE_IF_NEEDED)
                 if self.config.buffer_cap_seconds > 0:
                     self._apply_buffer_cap(t)
+                t.scheduler.expire_seeks()
             if self._origins and self.config.spare_origin_seconds > 0:
                 needing = {t.info_hash for t in self._torrents.values() if self._needs_origin(t)}
                 with self._origin_lock:

@@ -32,7 +32,8 @@ SEEK_TICK_MS = 20
 
 
 def seek_settings(config: Config, seeking: bool, short_queues: bool = False) -> dict[str, Any]:
-    """What changes while a seek waits for its piece (`seeking`), and back.
+    """What changes while a seek is under way (`seeking`: from its reader's open until it has
+    read its first seconds, stream.CATCH_UP_SECONDS), and back.
 
     `short_queues` (several peers can send the piece): every peer keeps two requests in flight
     meanwhile, libtorrent's minimum, where its queue is otherwise a second of that peer's

@@ -35,6 +35,11 @@ CHUNK = 64 * 1024
 # outstanding requests are cancelled. Not sooner: a player's first requests hop between the
 # header, the index and the start within a second, and come back to what they left.
 SETTLED_SECONDS = 5.0
+# A seek is over once its reader has read this much of the media past where it opened: a player
+# resumes with a second or two in hand. Until then the engine's seek settings hold.
+CATCH_UP_SECONDS = 2.0
+# ... or once this long has passed since its piece came: a paused player may not read on.
+CATCH_UP_LIMIT = 5.0
 
 
 class Handle(Protocol):
@@ -68,6 +73,8 @@ class _Reader:
     piece: int = -1
     start: int = 0  # where it opened
     waiting: bool = False  # opened mid-file on a piece nobody here has: a seek
+    catching_up: bool = False  # a seek's piece came; its first seconds have not been read yet
+    caught_at: float = 0.0  # time.monotonic() the seek's piece came
 
 
 @dataclass
@@ -82,8 +89,10 @@ class StreamScheduler:
     handle: Handle
     window_seconds: float
     header_bytes: int
-    # Told True when a seek starts holding the file, False when the last hold ends.
+    # Told True when a seek starts, False when no reader waits for a seek's piece or catches up
+    # after one any more.
     on_hold: Callable[[bool], Any] | None = None
+    seeking: bool = False  # what on_hold was last told
     readers: dict[int, _Reader] = field(default_factory=dict)
     applied: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     held: dict[int, FileSpan] = field(default_factory=dict)  # files a seek holds, by index
@@ -123,6 +132,10 @@ class StreamScheduler:
                 return
             piece = reader.file.span.piece_at(position)
             reader.position = position
+            if reader.catching_up and (position - reader.start
+                                       >= reader.file.bitrate * CATCH_UP_SECONDS):
+                reader.catching_up = False
+                self._tell_seeking()
             if piece != reader.piece:
                 reader.piece = piece
                 self._apply()
@@ -140,6 +153,7 @@ class StreamScheduler:
             reader = self.readers.pop(rid, None)
             if reader is not None:
                 self._release(reader)
+                self._tell_seeking()
                 self._apply(cancel=_settled(reader))
 
     def learn_header(self, file: StreamFile, head: bytes) -> None:
@@ -238,10 +252,9 @@ class StreamScheduler:
         piece's blocks can then go to both peers at once. Called after the plan is applied:
         with nothing wanted for a moment, we would tell peers we are not interested, and they
         would choke us."""
+        self._tell_seeking()
         if file.index in self.held:
             return
-        if not self.held and self.on_hold is not None:
-            self.on_hold(True)
         self.held[file.index] = file.span
         self.handle.prioritize_pieces([(p, 0) for p in file.span.pieces(0, file.span.size)
                                        if p not in self.applied])
@@ -252,14 +265,29 @@ class StreamScheduler:
         if not reader.waiting:
             return
         reader.waiting = False
-        if self._holding() or not self.held:
-            return
-        self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY) for span in self.held.values()
-                                       for p in span.pieces(0, span.size)
-                                       if p not in self.applied])
-        self.held.clear()
-        if self.on_hold is not None:
-            self.on_hold(False)
+        reader.catching_up = True
+        reader.caught_at = time.monotonic()
+        if not self._holding() and self.held:
+            self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY)
+                                           for span in self.held.values()
+                                           for p in span.pieces(0, span.size)
+                                           if p not in self.applied])
+            self.held.clear()
+
+    def expire_seeks(self) -> None:
+        """End the seeks whose readers stopped reading (called now and then)."""
+        with self.lock:
+            self._tell_seeking()
+
+    def _tell_seeking(self) -> None:
+        """Tell on_hold when the first seek starts or the last one is over."""
+        now = time.monotonic()
+        seeking = any(r.waiting or (r.catching_up and now - r.caught_at < CATCH_UP_LIMIT)
+                      for r in self.readers.values())
+        if seeking != self.seeking:
+            self.seeking = seeking
+            if self.on_hold is not None:
+                self.on_hold(seeking)
 
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
