@@ -495,7 +495,7 @@ def test_seeks_in_two_files_of_a_pack_release_both():
 def test_the_engine_hears_when_holds_begin_and_end():
     heard: list[bool] = []
     handle = RecordingHandle(have={0, 1, 2, 3})
-    s = StreamScheduler(handle, WINDOW_S, HEADER, on_hold=heard.append)
+    s = StreamScheduler(handle, WINDOW_S, HEADER, on_seeking=heard.append)
     file = movie()
     s.open(file, 0)
     assert heard == [], "a reader on a piece we have holds nothing"
@@ -516,7 +516,7 @@ def test_a_seek_whose_reader_stops_reading_ends_after_a_while(monkeypatch: pytes
     """A paused player may never read its first seconds: the seek still ends."""
     heard: list[bool] = []
     s = StreamScheduler(RecordingHandle(have={0, 1, 2, 3}), WINDOW_S, HEADER,
-                        on_hold=heard.append)
+                        on_seeking=heard.append)
     rid = s.open(movie(), 50 * PIECE)
     s.arrived(rid)
     s.expire_seeks()

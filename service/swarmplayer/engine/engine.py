@@ -102,8 +102,8 @@ class Engine:
         self.alerts = AlertLoop(self.session)
         self._register_handlers()
         self._upkeep = Periodic("engine", 1.0, self.tick)
-        self._holds = 0  # torrents whose stream waits on a seek's piece
-        self._holds_lock = threading.Lock()  # not _cond: schedulers call in holding their own
+        self._seeks = 0  # torrents with a seek under way (stream.StreamScheduler.seeking)
+        self._seeks_lock = threading.Lock()  # not _cond: schedulers call in holding their own
         self._playing_listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -222,9 +222,11 @@ class Engine:
                 t.handle.connect_peer(address)
 
     def _classify(self) -> None:
-        ips = {ip for origins in self._origins.values() for ip, _ in origins}
         lt.classify_peers(self.session, local_limited=self.config.local_peers_rate_limited,
-                          extra=dict.fromkeys(ips, self._origin_class))
+                          extra=dict.fromkeys(self._origin_ips(), self._origin_class))
+
+    def _origin_ips(self) -> set[str]:
+        return {ip for origins in self._origins.values() for ip, _ in origins}
 
     def _add_params(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
                     bitrate: float | None = None) -> _Torrent:
@@ -243,7 +245,7 @@ class Engine:
         if same is not None:
             return same
         scheduler = StreamScheduler(handle, self.config.window_seconds, self.config.header_bytes,
-                                    on_hold=functools.partial(self._on_hold, handle))
+                                    on_seeking=functools.partial(self._on_seeking, handle))
         t = _Torrent(info_hash, handle, source, scheduler, meta=meta, bitrate=bitrate)
         if bitrate is None and meta is not None and params.ti is not None:
             # Only a single-video .tstream's playtime tells a bitrate for the whole torrent.
@@ -285,17 +287,17 @@ class Engine:
         videos = [e for e in entries if media.is_video(e[1])] or entries
         return max(videos, key=lambda e: e[2])[0]
 
-    def _on_hold(self, handle: Any, holding: bool) -> None:
+    def _on_seeking(self, handle: Any, seeking: bool) -> None:
         """A seek started, or the last one is over (its reader has its first seconds): the
         session ticks faster meanwhile and, when several peers can send, keeps their request
         queues short (settings.seek_settings)."""
-        if holding:
+        if seeking:
             self._spare_origins(False)
-        several = holding and handle.status().num_peers > 1
-        with self._holds_lock:
-            self._holds += 1 if holding else -1
-            if self._holds == (1 if holding else 0):
-                self.session.apply_settings(seek_settings(self.config, holding, several))
+        several = seeking and handle.status().num_peers > 1
+        with self._seeks_lock:
+            self._seeks += 1 if seeking else -1
+            if self._seeks == (1 if seeking else 0):
+                self.session.apply_settings(seek_settings(self.config, seeking, several))
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
         """Change session settings at run time (names as in libtorrent's settings_pack)."""
@@ -693,8 +695,7 @@ class Engine:
                                         TRICKLE if spare else 0)
         if spare:
             with self._cond:
-                lt.drop_peers(self.session,
-                              {ip for origins in self._origins.values() for ip, _ in origins})
+                lt.drop_peers(self.session, self._origin_ips())
                 for info_hash, origins in self._origins.items():
                     t = self._torrents.get(info_hash)
                     for address in origins if t is not None else ():

@@ -73,8 +73,8 @@ class _Reader:
     piece: int = -1
     start: int = 0  # where it opened
     waiting: bool = False  # opened mid-file on a piece nobody here has: a seek
-    catching_up: bool = False  # a seek's piece came; its first seconds have not been read yet
-    caught_at: float = 0.0  # time.monotonic() the seek's piece came
+    # time.monotonic() a seek's piece came, while its first seconds are not read yet
+    caught_at: float | None = None
 
 
 @dataclass
@@ -91,8 +91,8 @@ class StreamScheduler:
     header_bytes: int
     # Told True when a seek starts, False when no reader waits for a seek's piece or catches up
     # after one any more.
-    on_hold: Callable[[bool], Any] | None = None
-    seeking: bool = False  # what on_hold was last told
+    on_seeking: Callable[[bool], Any] | None = None
+    seeking: bool = False  # what on_seeking was last told
     readers: dict[int, _Reader] = field(default_factory=dict)
     applied: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     held: dict[int, FileSpan] = field(default_factory=dict)  # files a seek holds, by index
@@ -132,9 +132,9 @@ class StreamScheduler:
                 return
             piece = reader.file.span.piece_at(position)
             reader.position = position
-            if reader.catching_up and (position - reader.start
-                                       >= reader.file.bitrate * CATCH_UP_SECONDS):
-                reader.catching_up = False
+            if reader.caught_at is not None and (position - reader.start
+                                                 >= reader.file.bitrate * CATCH_UP_SECONDS):
+                reader.caught_at = None
                 self._tell_seeking()
             if piece != reader.piece:
                 reader.piece = piece
@@ -265,7 +265,6 @@ class StreamScheduler:
         if not reader.waiting:
             return
         reader.waiting = False
-        reader.catching_up = True
         reader.caught_at = time.monotonic()
         if not self._holding() and self.held:
             self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY)
@@ -280,14 +279,14 @@ class StreamScheduler:
             self._tell_seeking()
 
     def _tell_seeking(self) -> None:
-        """Tell on_hold when the first seek starts or the last one is over."""
+        """Tell on_seeking when the first seek starts or the last one is over."""
         now = time.monotonic()
-        seeking = any(r.waiting or (r.catching_up and now - r.caught_at < CATCH_UP_LIMIT)
+        seeking = any(r.waiting or (r.caught_at is not None and now - r.caught_at < CATCH_UP_LIMIT)
                       for r in self.readers.values())
         if seeking != self.seeking:
             self.seeking = seeking
-            if self.on_hold is not None:
-                self.on_hold(seeking)
+            if self.on_seeking is not None:
+                self.on_seeking(seeking)
 
     def _apply(self, cancel: bool = False) -> None:
         """Bring libtorrent in line with the plan. `cancel`: a playing reader went (a seek, a
