@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from swarmplayer.addresses import peer_address
 from swarmplayer.engine import lt
-from swarmplayer.engine.engine import peer_address
 
 from .child import serve
 from .rangeserver import RangeServer

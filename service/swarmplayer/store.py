@@ -14,28 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS torrents (
-    info_hash TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    source TEXT NOT NULL,
-    added_at REAL NOT NULL,
-    last_played_at REAL,
-    bitrate REAL
-);
--- What the user asked the cache to spare: pinned (never evict) or keep (not before complete).
-CREATE TABLE IF NOT EXISTS cache_flags (
-    info_hash TEXT PRIMARY KEY,
-    pinned INTEGER NOT NULL DEFAULT 0,
-    keep INTEGER NOT NULL DEFAULT 0
-);
--- The publisher's own seeders a torrent names ("host:port"), spared while streams are healthy.
-CREATE TABLE IF NOT EXISTS origins (
-    info_hash TEXT NOT NULL,
-    address TEXT NOT NULL,
-    PRIMARY KEY (info_hash, address)
-);
-"""
+from .migrations import migrate
 
 
 @dataclass(frozen=True)
@@ -61,10 +40,11 @@ class Store:
         # which is what an SD card needs; still crash-safe for a committed transaction.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        migrate(self._db)
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on any error)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -81,13 +61,20 @@ class Store:
                     self._db.execute("ROLLBACK")
                 raise
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for reads, under the lock (data-access modules of other components,
+        e.g. feeds, share this one connection)."""
+        with self._lock:
+            yield self._db
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     def add_torrent(self, info_hash: str, name: str, source: str,
                     bitrate: float | None = None, origins: list[str] | None = None) -> None:
-        with self._tx() as db:
+        with self.tx() as db:
             db.execute(
                 "INSERT INTO torrents (info_hash, name, source, added_at, bitrate) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(info_hash) DO NOTHING",
@@ -108,12 +95,12 @@ class Store:
         if not values or set(values) - allowed:
             raise ValueError(f"cannot update {sorted(set(values) - allowed)}")
         assignments = ", ".join(f"{k} = ?" for k in values)
-        with self._tx() as db:
+        with self.tx() as db:
             db.execute(f"UPDATE torrents SET {assignments} WHERE info_hash = ?",
                        (*values.values(), info_hash))
 
     def remove_torrent(self, info_hash: str) -> None:
-        with self._tx() as db:
+        with self.tx() as db:
             db.execute("DELETE FROM torrents WHERE info_hash = ?", (info_hash,))
             db.execute("DELETE FROM cache_flags WHERE info_hash = ?", (info_hash,))
             db.execute("DELETE FROM origins WHERE info_hash = ?", (info_hash,))
@@ -122,7 +109,7 @@ class Store:
         """Set 'pinned' or 'keep' for a torrent."""
         if flag not in ("pinned", "keep"):
             raise ValueError(f"no cache flag {flag!r}")
-        with self._tx() as db:
+        with self.tx() as db:
             db.execute(f"INSERT INTO cache_flags (info_hash, {flag}) VALUES (?, ?) "
                        f"ON CONFLICT(info_hash) DO UPDATE SET {flag} = excluded.{flag}",
                        (info_hash, int(value)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .addresses import peer_address
 from .engine import lt, media, tstream
-from .engine.engine import peer_address
 from .errors import BadInput
 
 

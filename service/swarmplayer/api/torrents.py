@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..engine.engine import peer_address
+from ..addresses import peer_address
 from ..errors import BadInput
 from ..sources import MAX_TORRENT_BYTES, add_source
 from .context import engine

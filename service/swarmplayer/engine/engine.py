@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..addresses import host_port, peer_address, resolve
 from ..config import Config
 from ..errors import (
     BadInput,
@@ -29,7 +30,7 @@ from ..periodic import Periodic
 from ..store import Store
 from . import lt, media, tstream
 from .alerts import AlertLoop
-from .origin import TRICKLE, needs_origin, resolve
+from .origin import TRICKLE, needs_origin
 from .pieces import BACKGROUND_PRIORITY, FileSpan
 from .resume import ResumeStore
 from .settings import seek_settings, settings_pack
@@ -160,7 +161,7 @@ class Engine:
         except lt.TorrentError as exc:
             raise BadInput(str(exc), code="invalid_magnet") from None
         # x.pe: the peers the link's publisher gives, its own seeders.
-        origins = [_host_port(host, port) for host, port in params.peers]
+        origins = [host_port(host, port) for host, port in params.peers]
         return self._add_new(params, source=uri.strip(), origins=origins)
 
     def add_torrent_data(self, data: bytes, source: str) -> tuple[str, bool]:
@@ -193,7 +194,7 @@ class Engine:
             name = t.handle.status().name or info_hash
             try:
                 self.store.add_torrent(info_hash, name, source, t.bitrate,
-                                       origins=[_host_port(*a) for a in resolved])
+                                       origins=[host_port(*a) for a in resolved])
                 # A resume file from the first moment: a crash before the first save still
                 # remembers the torrent (with its metadata, when we have it).
                 self.resume.save(info_hash, lt.write_resume(params))
@@ -383,7 +384,7 @@ class Engine:
             buffered = t.scheduler.buffered_seconds()
             lead = t.scheduler.lead()
             holds = dict(t.holds)
-            origins = [_host_port(*a) for a in self._origins.get(t.info_hash, ())]
+            origins = [host_port(*a) for a in self._origins.get(t.info_hash, ())]
         with self._origin_lock:
             spared = bool(origins) and self._sparing
         return {
@@ -726,19 +727,6 @@ def _resolved(origins: Sequence[str]) -> list[tuple[str, int]]:
         if ip is not None:
             resolved.append((ip, port))
     return resolved
-
-
-def _host_port(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def peer_address(text: str) -> tuple[str, int]:
-    """(host, port) of a "host:port" text; BadInput when it is not one."""
-    host, sep, port = str(text).strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise BadInput(f"a peer is host:port, not {text!r}", code="invalid_peer")
-    return host, int(port)
 
 
 def _state_name(status: Any) -> str:

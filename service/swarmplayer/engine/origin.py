@@ -8,12 +8,6 @@ A stream short of buffer, or a seek waiting for its piece, lifts the cap at once
 
 from __future__ import annotations
 
-import ipaddress
-import logging
-import socket
-
-log = logging.getLogger(__name__)
-
 # bytes/s from origin peers while spared: two blocks a second keep the connection and its requests
 # alive (a peer that sends nothing for `piece_timeout` gets its requests sent elsewhere, which is
 # fine, but one that sends nothing at all for long gets dropped).
@@ -33,18 +27,3 @@ def needs_origin(buffered: float | None, seeking: bool, needed: bool, spare_at: 
     if seeking:
         return True
     return buffered < (spare_at if needed else spare_at / 2)
-
-
-def resolve(host: str) -> str | None:
-    """The IP address of an origin's host (a literal is returned as it is); None when it does
-    not resolve, which only costs the sparing: the torrent plays the same."""
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        log.warning("origin %s does not resolve (%s): it will not be spared", host, exc)
-        return None
-    return str(infos[0][4][0]) if infos else None
