@@ -202,7 +202,7 @@ def limits(level: Level, baseline: dict[str, int], strained_upload_rate: int) ->
 
 def held_at(level: Level, status: dict[str, Any]) -> bool:
     """Whether the governor pauses this torrent at this level: never one that plays."""
-    if status["stream"] is not None or level == Level.NORMAL:
+    if status["stream"] is not None or level == Level.NORMAL or status.get("state") == "broken":
         return False
     return level == Level.CRITICAL or status["complete"]
 

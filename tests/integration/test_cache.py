@@ -38,8 +38,14 @@ def complete(s: Swarm) -> None:
 
 
 def watched(s: Swarm) -> None:
-    """Open and close a stream: the torrent counts as played."""
-    s.service.engine.open_stream(s.info_hash).close()
+    """Read the first byte of a stream: the torrent counts as played (once it is recorded)."""
+    fs = s.service.engine.open_stream(s.info_hash)
+    try:
+        assert b"".join(fs.iter_range(0, 1))
+    finally:
+        fs.close()
+    wait_until(lambda: s.service.store.torrent(s.info_hash).last_played_at, 10,
+               "the play to be recorded")
 
 
 def leftovers(service: Service, info_hash: str) -> list[str]:

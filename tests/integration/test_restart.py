@@ -123,7 +123,9 @@ def test_clean_stop_saves_resume_data_and_comes_back_complete(
     first.signal(signal.SIGTERM)
     assert first.wait(10) == 0, first.output()
     resume = first.data_dir / "resume"
-    assert sorted(p.name for p in resume.iterdir()) == [f"{info_hash}.resume"]
+    # The resume data, the one before it, and the metainfo to re-add it from if both go bad.
+    assert sorted(p.name for p in resume.iterdir()) == [
+        f"{info_hash}.resume", f"{info_hash}.resume.bak", f"{info_hash}.torrent"]
     assert not (first.data_dir / "running").exists()
 
     second = service_process("state").start()

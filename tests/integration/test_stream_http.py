@@ -273,3 +273,29 @@ def test_multi_file_torrent(swarm: Callable[..., Swarm], video: Callable[..., Pa
         assert status == 200 and body == small.read_bytes()
     finally:
         again.stop()
+
+
+def test_head_does_not_mark_a_torrent_played_a_get_does(service: Service,
+                                                        swarm: Callable[..., Swarm], movie: Path):
+    """A watched torrent is first in line for eviction: a player's HEAD probe must not make it
+    one; a reader that gets body bytes does."""
+    s = swarm(movie)
+    wait_until(lambda: s.status()["complete"], 60, "the download to end")
+
+    def cache_item() -> dict[str, Any]:
+        return next(i for i in api(service.url, "GET", "/api/v1/cache").json()["items"]
+                    if i["info_hash"] == s.info_hash)
+
+    for headers in ({}, {"Range": "bytes=0-1023"}):
+        reply = fetch(stream_url(s), "HEAD", headers)
+        assert reply.status in (200, 206) and reply.body == b""
+    # The persistence worker writes in order: a write queued after the HEADs ran after them.
+    service.engine.persist.call(lambda: None)
+    assert service.store.torrent(s.info_hash).last_played_at is None
+    assert cache_item()["watched"] is False
+
+    reply = fetch(stream_url(s), headers={"Range": "bytes=0-1023"})
+    assert reply.status == 206 and reply.body == s.data()[:1024]
+    wait_until(lambda: service.store.torrent(s.info_hash).last_played_at, 10,
+               "the GET to be recorded")
+    assert cache_item()["watched"] is True

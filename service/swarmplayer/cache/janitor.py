@@ -74,9 +74,11 @@ class Janitor:
         self._periodic.stop()
 
     def remove_orphans(self) -> list[str]:
-        """Delete what in the cache folder no torrent owns (left by a crash, or by a removal
-        that could not finish); returns the names removed."""
-        owned = set(self.engine.info_hashes())
+        """Delete what in the cache folder neither a torrent nor a store row owns (left by a
+        crash, or by a removal that could not finish); returns the names removed. A broken
+        torrent's folder stays: its store row owns it."""
+        owned = set(self.engine.info_hashes()) | set(self.engine.broken())
+        owned.update(r.info_hash for r in self.store.torrents())
         removed = []
         with os.scandir(self.config.cache_dir) as entries:
             for entry in entries:
@@ -124,6 +126,8 @@ class Janitor:
         statuses = {s["info_hash"]: s for s in self.engine.statuses()}
         items = []
         for info_hash, s in statuses.items():
+            if s["state"] == "broken":  # nothing runs; its data waits for the user
+                continue
             row = rows.get(info_hash)
             pinned, keep = flags.get(info_hash, (False, False))
             items.append(Item(

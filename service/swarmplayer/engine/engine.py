@@ -1,4 +1,10 @@
-"""The engine: owns the libtorrent session; a thread-safe facade for the API, CLI and demo."""
+"""The engine: owns the libtorrent session; a thread-safe facade for the API, CLI and demo.
+
+Lock order (take them only in this order; none is held across disk or database I/O, which the
+persistence worker does):
+    _cond (the torrent table) → a scheduler's lock → _origin_lock → _seeks_lock;
+    the persistence worker's and the store's locks are leaves.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from ..store import Store
 from . import lt, media, tstream
 from .alerts import AlertLoop
 from .origin import TRICKLE, needs_origin
+from .persist import Persister
 from .pieces import BACKGROUND_PRIORITY, FileSpan
 from .resume import ResumeStore
 from .settings import seek_settings, settings_pack
@@ -91,6 +98,10 @@ class Engine:
         self._read_errors: dict[tuple[str, int], str] = {}
         self._saving: set[str] = set()
         self._deleted: set[str] = set()
+        # Torrents whose resume data, backup and metainfo are all unreadable: their folder and
+        # store row are kept, and the API reports them (info-hash → why).
+        self._broken: dict[str, str] = {}
+        self.persist = Persister(self._write_resume)
         self.session = lt.new_session(settings_pack(config))
         if config.local_peers_rate_limited:
             lt.classify_peers(self.session, local_limited=True)
@@ -116,24 +127,61 @@ class Engine:
         """
         unclean = self._marker.exists()
         self._marker.write_text(str(os.getpid()))
-        for info_hash, data in self.resume.load_all():
+        rows = {r.info_hash: r for r in self.store.torrents()}
+        for info_hash in sorted(set(self.resume.known()) | set(rows)):
+            row = rows.get(info_hash)
+            params = self._recover(info_hash, row, unclean)
+            if params is None:
+                continue
+            t = self._add_params(params, source=row.source if row else "resume",
+                                 bitrate=row.bitrate if row else None)
+            if params.ti is not None and self.resume.metainfo(t.info_hash) is None:
+                # Added before metainfo was kept beside the resume data: keep it from now on.
+                data = lt.metainfo(params.ti)
+                self.persist.submit(lambda ih=t.info_hash, d=data: self.resume.save_metainfo(ih, d))
+            self._use_origins(t, _resolved(self.store.origins(info_hash)))
+        self.persist.start()
+        self.alerts.start()
+        self._upkeep.start()
+
+    def _recover(self, info_hash: str, row: Any, unclean: bool) -> Any:
+        """add_torrent_params to bring a torrent back, from the first of these that reads: its
+        resume file, the backup, its metainfo (its data is then re-checked), its magnet link;
+        None when none does (the torrent is reported broken, its folder and row kept)."""
+        for number, (path, data) in enumerate(self.resume.versions(info_hash)):
             try:
                 params = lt.read_resume(data)
             except lt.TorrentError as exc:
-                log.error("ignoring resume file of %s: %s", info_hash, exc)
-                self.resume.path(info_hash).rename(self.resume.path(info_hash).with_suffix(".bad"))
+                log.error("cannot use resume file %s: %s", path.name, exc)
+                if number == 0:
+                    self.resume.set_aside(info_hash)
                 continue
             if unclean and params.ti is not None and not all(params.have_pieces):
                 # Without a piece list libtorrent checks the files it finds. (force_recheck()
                 # after adding is silently ignored while it is still checking resume data.)
                 params.have_pieces = []
                 params.verified_pieces = []
-            row = self.store.torrent(info_hash)
-            t = self._add_params(params, source=row.source if row else "resume",
-                                 bitrate=row.bitrate if row else None)
-            self._use_origins(t, _resolved(self.store.origins(info_hash)))
-        self.alerts.start()
-        self._upkeep.start()
+            if number:
+                log.warning("%s: back from the backup of its resume file", info_hash)
+            return params
+        params = lt.AddTorrentParams()
+        metainfo = self.resume.metainfo(info_hash)
+        try:
+            if metainfo is not None:
+                params.ti = lt.torrent_info(metainfo)  # no piece list: the data is re-checked
+                log.warning("%s: no usable resume data, re-checking its data", info_hash)
+                return params
+        except lt.TorrentError as exc:
+            log.error("cannot use the metainfo of %s: %s", info_hash, exc)
+        if row is not None and row.source.startswith("magnet:"):
+            try:
+                return lt.parse_magnet(row.source)
+            except lt.TorrentError as exc:
+                log.error("cannot use the magnet link of %s: %s", info_hash, exc)
+        why = "its resume data and metainfo are unreadable: add it again to repair it"
+        log.error("%s is broken: %s (its data is kept)", info_hash, why)
+        self._broken[info_hash] = why
+        return None
 
     def stop(self) -> None:
         """Save every torrent's resume data, then close; a clean stop leaves no marker."""
@@ -151,6 +199,7 @@ class Engine:
             self._torrents.clear()
             self._cond.notify_all()
         self.alerts.stop()
+        self.persist.stop()  # after the alert thread: the last saves are queued by then
         self._marker.unlink(missing_ok=True)
 
     # ---- adding ----------------------------------------------------------------------------
@@ -179,10 +228,10 @@ class Engine:
         params = lt.AddTorrentParams()
         params.ti = ti
         origins = tstream.origins(meta)
-        return self._add_new(params, source=source, meta=meta, origins=origins)
+        return self._add_new(params, source=source, meta=meta, origins=origins, metainfo=data)
 
     def _add_new(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
-                 origins: Sequence[str] = ()) -> tuple[str, bool]:
+                 origins: Sequence[str] = (), metainfo: bytes | None = None) -> tuple[str, bool]:
         info_hash = lt.hash_hex(params.ti.info_hashes() if params.ti else params.info_hashes)
         resolved = _resolved(origins)  # before any lock: a host name may need a DNS lookup
         with self._cond:
@@ -191,26 +240,46 @@ class Engine:
             t = self._add_params(params, source=source, meta=meta)
             if t.info_hash != info_hash:  # one we have, known to libtorrent by its other hash
                 return t.info_hash, False
+            self._broken.pop(info_hash, None)  # added again: repaired
             name = t.handle.status().name or info_hash
-            try:
-                self.store.add_torrent(info_hash, name, source, t.bitrate,
-                                       origins=[host_port(*a) for a in resolved])
-                # A resume file from the first moment: a crash before the first save still
-                # remembers the torrent (with its metadata, when we have it).
-                self.resume.save(info_hash, lt.write_resume(params))
-            except (OSError, sqlite3.Error) as exc:
-                # All or nothing: a torrent we cannot remember must not run half-added.
+            resume = lt.write_resume(params)
+
+        def remember() -> None:
+            self.store.add_torrent(info_hash, name, source, t.bitrate,
+                                   origins=[host_port(*a) for a in resolved])
+            # A resume file from the first moment: a crash before the first save still
+            # remembers the torrent (with its metadata, when we have it).
+            self.resume.save(info_hash, resume)
+            if metainfo is not None:
+                self.resume.save_metainfo(info_hash, metainfo)
+
+        def forget() -> None:
+            with contextlib.suppress(OSError):
+                self.resume.remove(info_hash)
+            with contextlib.suppress(sqlite3.Error):
+                self.store.remove_torrent(info_hash)
+
+        try:
+            self.persist.call(remember)  # no lock held: the disk may be slow
+        except (OSError, sqlite3.Error) as exc:
+            # All or nothing: a torrent we cannot remember must not run half-added.
+            with self._cond:
                 self.session.remove_torrent(t.handle)
-                del self._torrents[info_hash]
-                with contextlib.suppress(OSError):
-                    self.resume.remove(info_hash)
-                with contextlib.suppress(sqlite3.Error):
-                    self.store.remove_torrent(info_hash)
-                reason = getattr(exc, "strerror", None) or exc
-                raise NoRoom(f"cannot add {name}: the service cannot save its state "
-                             f"({reason})") from None
-            self._use_origins(t, resolved)
+                self._torrents.pop(info_hash, None)
+                self._cond.notify_all()
+            self.persist.call(forget)
+            reason = getattr(exc, "strerror", None) or exc
+            raise NoRoom(f"cannot add {name}: the service cannot save its state "
+                         f"({reason})") from None
+        self._use_origins(t, resolved)
         return info_hash, True
+
+    def _write_resume(self, info_hash: str, data: bytes) -> None:
+        """On the persistence worker: one torrent's resume data to its file."""
+        try:
+            self.resume.save(info_hash, data)
+        except OSError as exc:  # disk full: keep the old file, say so, keep going
+            log.error("cannot save resume data of %s: %s", info_hash, exc)
 
     def _use_origins(self, t: _Torrent, origins: list[tuple[str, int]]) -> None:
         """Put a torrent's origin peers in the origin class and connect to them."""
@@ -353,16 +422,28 @@ class Engine:
     # ---- queries ---------------------------------------------------------------------------
     def _get(self, info_hash: str) -> _Torrent:
         t = self._torrents.get(info_hash.lower())
+        if t is None and info_hash.lower() in self._broken:
+            raise Unavailable(f"torrent {info_hash} is broken: {self._broken[info_hash.lower()]}",
+                              code="broken")
         if t is None:
             raise NotFound(f"no torrent with info-hash {info_hash}")
         return t
 
     def info_hashes(self) -> list[str]:
+        """The torrents that run (not the broken ones)."""
         with self._cond:
             return list(self._torrents)
 
+    def broken(self) -> dict[str, str]:
+        """Torrents that could not be brought back at start (info-hash → why); their data is
+        kept until the user adds them again or removes them."""
+        with self._cond:
+            return dict(self._broken)
+
     def files(self, info_hash: str) -> list[FileInfo]:
         with self._cond:
+            if info_hash.lower() in self._broken:
+                return []
             ti = self._get(info_hash).handle.torrent_file()
         if ti is None:
             return []
@@ -379,6 +460,9 @@ class Engine:
     def status(self, info_hash: str) -> dict[str, Any]:
         """A JSON-ready summary: state, progress, rates, peers, buffer health."""
         with self._cond:
+            why = self._broken.get(info_hash.lower())
+            if why is not None:
+                return _broken_status(info_hash.lower(), why)
             t = self._get(info_hash)
             s = t.handle.status()
             buffered = t.scheduler.buffered_seconds()
@@ -422,32 +506,37 @@ class Engine:
 
     def statuses(self) -> list[dict[str, Any]]:
         with self._cond:  # one snapshot: no torrent can vanish between listing and reading it
-            return [self.status(ih) for ih in self.info_hashes()]
+            return [self.status(ih) for ih in [*self._torrents, *self._broken]]
 
     # ---- removing --------------------------------------------------------------------------
     def remove(self, info_hash: str, delete_files: bool = True) -> None:
         """Forget a torrent: its resume file and state always, its data unless told to keep it."""
         with self._cond:
-            t = self._get(info_hash)
-            del self._torrents[t.info_hash]
-            if self._origins.pop(t.info_hash, None):
-                self._classify()
-            self._deleted.discard(t.info_hash)
-            self.session.remove_torrent(t.handle, lt.DELETE_FILES if delete_files else 0)
-            self._pieces.drop(t.info_hash)
-            self.resume.remove(t.info_hash)
-            self.store.remove_torrent(t.info_hash)
-            self._saving.discard(t.info_hash)
-            self._cond.notify_all()  # waiting readers see it gone
-            # libtorrent deletes the files and its .parts file on its disk thread: wait for it,
-            # or a block still queued for writing could bring a file back after our rmtree.
-            end = time.monotonic() + DELETE_TIMEOUT
-            while delete_files and t.info_hash not in self._deleted and time.monotonic() < end:
-                self._cond.wait(end - time.monotonic())
-            self._deleted.discard(t.info_hash)
+            info_hash = info_hash.lower()
+            if self._broken.pop(info_hash, None) is None:
+                t = self._get(info_hash)
+                info_hash = t.info_hash
+                del self._torrents[info_hash]
+                if self._origins.pop(info_hash, None):
+                    self._classify()
+                self._deleted.discard(info_hash)
+                self.session.remove_torrent(t.handle, lt.DELETE_FILES if delete_files else 0)
+                self._pieces.drop(info_hash)
+                self._saving.discard(info_hash)
+                self._cond.notify_all()  # waiting readers see it gone
+                # libtorrent deletes the files and its .parts file on its disk thread: wait for
+                # it, or a block still queued for writing could bring a file back after rmtree.
+                end = time.monotonic() + DELETE_TIMEOUT
+                while delete_files and info_hash not in self._deleted \
+                        and time.monotonic() < end:
+                    self._cond.wait(end - time.monotonic())
+                self._deleted.discard(info_hash)
+            self.persist.forget(info_hash)  # a save still queued must not bring it back
+        self.persist.call(lambda: (self.resume.remove(info_hash),
+                                   self.store.remove_torrent(info_hash)))
         if delete_files:
             # libtorrent deletes the files it knows; the per-torrent folder itself goes too.
-            shutil.rmtree(self.config.cache_dir / t.info_hash, ignore_errors=True)
+            shutil.rmtree(self.config.cache_dir / info_hash, ignore_errors=True)
 
     # ---- streaming -------------------------------------------------------------------------
     def open_stream(self, info_hash: str, file_index: int | None = None,
@@ -466,12 +555,9 @@ class Engine:
             if file_index is None:
                 file_index = self._default_file(lt.file_entries(t.handle.torrent_file()))
             file = self._stream_file(t, file_index)
-        try:
-            self.store.update_torrent(t.info_hash, last_played_at=time.time())
-        except sqlite3.Error as exc:  # e.g. a full disk: the stream matters more than the date
-            log.warning("cannot record that %s was played: %s", t.info_hash, exc)
         return FileStream(t.scheduler, file, lambda p, to, c: self._piece(t, p, to, c),
-                          self.config.read_timeout, on_open=lambda: self._playing(t.info_hash))
+                          self.config.read_timeout, on_open=lambda: self._playing(t.info_hash),
+                          on_bytes=lambda: self._played(t.info_hash))
 
     def on_playing(self, listener: Callable[[str], None]) -> None:
         """Call `listener(info_hash)` whenever a reader starts on a torrent: components that
@@ -487,6 +573,17 @@ class Engine:
             self._spare_origins(False)
         for listener in self._playing_listeners:
             listener(info_hash)
+
+    def _played(self, info_hash: str) -> None:
+        """A reader got body bytes (a HEAD or a probe that read nothing does not count)."""
+
+        def record() -> None:
+            try:
+                self.store.update_torrent(info_hash, last_played_at=time.time())
+            except sqlite3.Error as exc:  # e.g. a full disk: the stream matters more
+                log.warning("cannot record that %s was played: %s", info_hash, exc)
+
+        self.persist.submit(record)
 
     def _stream_file(self, t: _Torrent, index: int) -> StreamFile:
         file = t.files.get(index)
@@ -579,7 +676,12 @@ class Engine:
             t.scheduler.reassert()
             t.handle.save_resume_data(lt.SAVE_INFO_DICT)
             self._cond.notify_all()
-        self.store.update_torrent(t.info_hash, name=alert.handle.status().name)
+            metainfo = lt.metainfo(t.handle.torrent_file())
+        name = alert.handle.status().name
+        ih = t.info_hash
+        # Kept from now on: with it, a torrent whose resume files are lost is added again.
+        self.persist.submit(lambda: (self.resume.save_metainfo(ih, metainfo),
+                                     self.store.update_torrent(ih, name=name)))
 
     def _on_ready(self, alert: Any) -> None:
         with self._cond:
@@ -600,10 +702,7 @@ class Engine:
             if t is None:
                 # Removed while its save was on the way: writing it would bring it back.
                 return
-            try:
-                self.resume.save(t.info_hash, lt.write_resume(alert.params))
-            except OSError as exc:  # disk full: keep the old file, say so, keep going
-                log.error("cannot save resume data of %s: %s", t.info_hash, exc)
+            self.persist.save_resume(t.info_hash, lt.write_resume(alert.params))
             self._saving.discard(t.info_hash)
             self._cond.notify_all()
 
@@ -735,3 +834,15 @@ def _state_name(status: Any) -> str:
     if status.paused:
         return "paused"
     return str(status.state).split(".")[-1]
+
+
+def _broken_status(info_hash: str, why: str) -> dict[str, Any]:
+    """The status of a torrent that could not be brought back: nothing runs, its data is kept."""
+    return {
+        "info_hash": info_hash, "name": info_hash, "source": "", "state": "broken",
+        "holds": {}, "has_metadata": False, "complete": False, "progress": 0.0,
+        "total_wanted": 0, "total_done": 0, "download_rate": 0, "upload_rate": 0,
+        "total_downloaded": 0, "total_uploaded": 0, "upload_limit": 0, "seeding_seconds": 0,
+        "peers": 0, "seeds": 0, "pieces_done": 0, "bitrate": None, "origins": [],
+        "origins_spared": False, "error": why, "stream": None,
+    }

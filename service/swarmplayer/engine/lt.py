@@ -167,6 +167,11 @@ def write_resume(params: AddTorrentParams) -> bytes:
     return bytes(_lt.write_resume_data_buf(params))
 
 
+def metainfo(ti: TorrentInfo) -> bytes:
+    """A .torrent holding just this torrent's info dict, byte for byte (so the same info-hash)."""
+    return b"d4:info" + bytes(ti.info_section()) + b"e"
+
+
 def new_session(settings: dict[str, Any]) -> Session:
     """A session with these settings applied from the start (no default listen on 0.0.0.0)."""
     params = _lt.session_params()

@@ -375,13 +375,15 @@ class FileStream:
     """One open stream of a file (an HTTP request): yields its bytes as verified pieces arrive."""
 
     def __init__(self, scheduler: StreamScheduler, file: StreamFile, read_piece: PieceReader,
-                 timeout: float, on_open: Callable[[], Any] | None = None) -> None:
+                 timeout: float, on_open: Callable[[], Any] | None = None,
+                 on_bytes: Callable[[], Any] | None = None) -> None:
         self.file = file
         self.size = file.span.size
         self._scheduler = scheduler
         self._read_piece = read_piece
         self._timeout = timeout
         self._on_open = on_open
+        self._on_bytes = on_bytes  # told once, when the first body bytes go out
         self._rid: int | None = None
 
     def iter_range(self, start: int, stop: int,
@@ -409,6 +411,9 @@ class FileStream:
             if index and lo <= index[0] < hi and not self.file.bitrate_known:
                 self._scheduler.learn_index(self.file, data[index[0] - base:])
             begin, end = max(position, lo), min(stop, hi)
+            if self._on_bytes is not None and begin < end:
+                self._on_bytes()
+                self._on_bytes = None
             for at in range(begin, end, CHUNK):
                 yield data[at - base: min(at + CHUNK, end) - base]
             position = end
