@@ -140,7 +140,7 @@ def watch() -> Iterator[Callable[[Service, str], Callable[[], None]]]:
 
         player = threading.Thread(target=play, name="test-watch", daemon=True)
         player.start()
-        wait_until(lambda: (into.engine.status(info_hash)["stream"] or {}).get("readers"), 30,
+        wait_until(lambda: getattr(into.engine.status(info_hash).stream, "readers", 0), 30,
                    "the stream to be open")
 
         def stop() -> None:

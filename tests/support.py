@@ -21,6 +21,7 @@ import pytest
 from bench.serve import ServeProcess, write_config
 from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine.status import TorrentStatus
 from swarmplayer.supervisor import Service
 
 T = TypeVar("T")
@@ -72,7 +73,7 @@ class Swarm:
         """The source bytes of the hashed file, or of a file inside the hashed folder."""
         return (self.path / relative if relative else self.path).read_bytes()
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> TorrentStatus:
         return self.service.engine.status(self.info_hash)
 
 

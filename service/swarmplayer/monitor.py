@@ -27,6 +27,7 @@ import psutil
 
 from .config import Config
 from .engine.engine import Engine
+from .engine.status import TorrentStatus
 from .errors import NotFound
 from .periodic import Periodic
 from .profiles import Machine, Profile
@@ -200,11 +201,11 @@ def limits(level: Level, baseline: dict[str, int], strained_upload_rate: int) ->
     }
 
 
-def held_at(level: Level, status: dict[str, Any]) -> bool:
+def held_at(level: Level, status: TorrentStatus) -> bool:
     """Whether the governor pauses this torrent at this level: never one that plays."""
-    if status["stream"] is not None or level == Level.NORMAL or status.get("state") == "broken":
+    if status.playing or status.broken or level == Level.NORMAL:
         return False
-    return level == Level.CRITICAL or status["complete"]
+    return level == Level.CRITICAL or status.complete
 
 
 class Governor:
@@ -282,13 +283,13 @@ class Governor:
         held, released = [], []
         for status in self.engine.statuses():
             want = held_at(self.level, status)
-            if want == (HOLD in status["holds"]):
+            if want == (HOLD in status.holds):
                 continue
             try:
-                self.engine.hold(status["info_hash"], HOLD, message if want else None)
+                self.engine.hold(status.info_hash, HOLD, message if want else None)
             except NotFound:  # removed meanwhile
                 continue
-            (held if want else released).append(status["info_hash"])
+            (held if want else released).append(status.info_hash)
         return held, released
 
     # ---- for the health endpoint -------------------------------------------------------------
@@ -296,7 +297,7 @@ class Governor:
         with self._lock:
             adjusted = {k: {"profile": self.baseline[k], "now": v}
                         for k, v in self._applied.items() if self.baseline.get(k) != v}
-            held = [s["info_hash"] for s in self.engine.statuses() if HOLD in s["holds"]]
+            held = [s.info_hash for s in self.engine.statuses() if HOLD in s.holds]
             return {
                 "level": self.level.name.lower(),
                 "reasons": list(self.reasons),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from .config import Config
 from .engine.engine import Engine
+from .engine.status import TorrentStatus
 from .errors import NotFound
 from .periodic import Periodic
 from .profiles import Profile, parse_switch
@@ -111,28 +111,28 @@ class Seeder:
     def tick(self) -> None:
         rows = {r.info_hash: r for r in self.store.torrents()}
         every = self.engine.statuses()
-        statuses = [s for s in every if s["complete"]]
+        statuses = [s for s in every if s.complete]
         seeds = []
         for s in statuses:
-            row = rows.get(s["info_hash"])
+            row = rows.get(s.info_hash)
             last_used = (row.last_played_at or row.added_at) if row else 0.0
-            seeds.append(Seed(s["info_hash"], s["total_wanted"], s["total_uploaded"],
-                              s["seeding_seconds"], s["stream"] is not None, last_used))
-        playing = any(s["stream"] is not None for s in every)
+            seeds.append(Seed(s.info_hash, s.total_wanted, s.total_uploaded,
+                              s.seeding_seconds, s.playing, last_used))
+        playing = any(s.playing for s in every)
         decisions = decide(seeds, self.limits, playing)
         share = upload_share(self.limits, sum(why is None for why in decisions.values()))
         for s in statuses:
-            why = decisions[s["info_hash"]]
+            why = decisions[s.info_hash]
             try:
                 self._apply(s, why, share)
             except NotFound:  # removed meanwhile
                 continue
 
-    def _apply(self, status: dict[str, Any], why: str | None, share: int) -> None:
-        info_hash = status["info_hash"]
-        if status["holds"].get(HOLD) != why:
+    def _apply(self, status: TorrentStatus, why: str | None, share: int) -> None:
+        info_hash = status.info_hash
+        if status.holds.get(HOLD) != why:
             if why:
                 log.info("%s stops seeding: %s", info_hash, why)
             self.engine.hold(info_hash, HOLD, why)
-        if why is None and status["upload_limit"] != share:
+        if why is None and status.upload_limit != share:
             self.engine.set_upload_limit(info_hash, share)

@@ -37,8 +37,7 @@ class Service:
         self.janitor = Janitor(config, self.engine, self.store)
         self.seeder = Seeder(config, self.engine, self.store, self.profile)
         self.governor = Governor(config, self.engine, self.profile, reader)
-        self.app = create_app(self.engine, config)
-        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor)
+        self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()

@@ -34,7 +34,7 @@ def data_file(folder: Path, name: str, size: int) -> Path:
 
 
 def complete(s: Swarm) -> None:
-    wait_until(lambda: s.status()["complete"], 60, f"{s.path.name} to complete")
+    wait_until(lambda: s.status().complete, 60, f"{s.path.name} to complete")
 
 
 def watched(s: Swarm) -> None:
@@ -131,13 +131,13 @@ def test_the_stream_playing_is_never_evicted(
     service.janitor.tick()
     # 3 + 3 MB > 4 MB, and the only thing evictable plays: the pinned download waits.
     assert playing.info_hash in service.engine.info_hashes()
-    assert "no_room" in wanted.status()["holds"]
-    assert wanted.status()["total_done"] == 0
+    assert "no_room" in wanted.status().holds
+    assert wanted.status().total_done == 0
 
     stop()
     service.janitor.tick()  # watched and complete now: it makes room
     assert service.engine.info_hashes() == [wanted.info_hash]
-    assert wanted.status()["holds"] == {}
+    assert wanted.status().holds == {}
     complete(wanted)
 
 
@@ -177,7 +177,7 @@ def test_orphans_in_the_cache_are_removed_at_start(
     second = Service(Config.for_tests(data_dir)).start()
     try:
         assert sorted(p.name for p in cache.iterdir()) == [s.info_hash]
-        assert second.engine.status(s.info_hash)["complete"]
+        assert second.engine.status(s.info_hash).complete
         assert fetch(f"{second.url}/stream/{s.info_hash}").body == s.data()
     finally:
         second.stop()
@@ -218,10 +218,10 @@ def test_the_free_disk_floor_is_never_crossed(
 
     # No room left for another 8 MB: it waits, with the reason in words, and writes nothing.
     more = swarm(data_file(media, "more.mp4", 8 * MB), into=service, rate=SLOW)
-    wait_until(lambda: "no_room" in more.status()["holds"], 30, "the download to be held")
-    assert "not enough disk space" in more.status()["holds"]["no_room"]
-    assert more.status()["state"] == "paused"
-    assert more.status()["total_done"] == 0
+    wait_until(lambda: "no_room" in more.status().holds, 30, "the download to be held")
+    assert "not enough disk space" in more.status().holds["no_room"]
+    assert more.status().state == "paused"
+    assert more.status().total_done == 0
     assert shutil.disk_usage(disk).free >= floor
     assert big.info_hash in service.engine.info_hashes()
 
@@ -238,15 +238,15 @@ def test_disk_full_pauses_one_download_serves_the_rest_and_resumes(
     filling = swarm(data_file(media, "filling.mp4", 10 * MB), into=service, rate=SLOW,
                     connect=False)
     service.janitor.tick()  # 2 + 10 MB fit in 16 MB: it may download
-    assert filling.status()["holds"] == {}
+    assert filling.status().holds == {}
     # Then something else takes the room it counted on.
     filler = data_file(disk, "someone-elses.bin", 8 * MB)
     filling.connect()
 
-    wait_until(lambda: filling.status()["state"] == "disk_full", 60, "the disk to fill up")
+    wait_until(lambda: filling.status().state == "disk_full", 60, "the disk to fill up")
     status = filling.status()
-    assert "disk full" in status["error"] and "No space left" in status["error"]
-    verified = status["pieces_done"]
+    assert "disk full" in status.error and "No space left" in status.error
+    verified = status.pieces_done
     assert 0 < verified < filling.seeder.handle.torrent_file().num_pieces()
     # The service goes on: the API answers, the other torrent streams whole.
     assert api(service.url, "GET", "/api/v1/health").status == 200
@@ -255,15 +255,15 @@ def test_disk_full_pauses_one_download_serves_the_rest_and_resumes(
     assert {t["info_hash"]: t["state"] for t in listed}[filling.info_hash] == "disk_full"
 
     service.janitor.tick()  # still no room: it stays stopped
-    assert filling.status()["state"] == "disk_full"
-    assert filling.status()["pieces_done"] >= verified
+    assert filling.status().state == "disk_full"
+    assert filling.status().pieces_done >= verified
 
     filler.unlink()
     service.janitor.tick()
     complete(filling)
     status = filling.status()
-    assert status["state"] != "disk_full" and status["error"] is None
+    assert status.state != "disk_full" and status.error is None
     assert (service.config.cache_dir / filling.info_hash / "filling.mp4").read_bytes() \
         == filling.data()
     # What was verified before the disk filled was not fetched again.
-    assert status["total_downloaded"] <= 10 * MB * 1.25
+    assert status.total_downloaded <= 10 * MB * 1.25

@@ -38,4 +38,4 @@ def test_first_frame_decodes_from_the_stream_while_it_downloads(
         [ffmpeg, "-nostdin", "-v", "error", "-i", url, "-frames:v", "1", "-f", "null", "-"],
         capture_output=True, text=True, timeout=DECODE_TIMEOUT, check=False)
     assert decode.returncode == 0, decode.stderr
-    assert s.status()["progress"] < 1, "the first frame came only after the whole download"
+    assert s.status().progress < 1, "the first frame came only after the whole download"

@@ -98,7 +98,7 @@ def test_pressure_and_heat_cut_seeding_then_downloads_never_the_stream_then_rest
         return swarm(path, into=service, rate=rate)
 
     seed = torrent("watched.mp4", 1 * MiB, 0)
-    wait_until(lambda: seed.status()["complete"], 60, "the seed to complete")
+    wait_until(lambda: seed.status().complete, 60, "the seed to complete")
     background = torrent("background.mp4", 8 * MiB, 100_000)
     stream = torrent("stream.mp4", 8 * MiB, 100_000)
     watch(service, stream.info_hash)
@@ -114,20 +114,20 @@ def test_pressure_and_heat_cut_seeding_then_downloads_never_the_stream_then_rest
     assert session(service, *figures) == {
         "connections_limit": base["connections_limit"] // 2, "upload_rate_limit": 512 << 10,
         "unchoke_slots_limit": base["unchoke_slots_limit"] // 2, "download_rate_limit": 0}
-    assert "governor" in seed.status()["holds"]
-    assert seed.status()["state"] == "paused"
-    assert background.status()["holds"] == {} and stream.status()["holds"] == {}
+    assert "governor" in seed.status().holds
+    assert seed.status().state == "paused"
+    assert background.status().holds == {} and stream.status().holds == {}
 
     # And the SoC overheats: downloads nobody watches pause too; the stream keeps downloading.
     reader.set(temperature=82.0)
     tick(service, 1)
     assert session(service, "connections_limit", "upload_rate_limit") == {
         "connections_limit": base["connections_limit"] // 4, "upload_rate_limit": 256 << 10}
-    assert "governor" in background.status()["holds"]
-    assert background.status()["state"] == "paused"
-    assert stream.status()["holds"] == {} and stream.status()["state"] != "paused"
-    done = stream.status()["total_done"]
-    wait_until(lambda: stream.status()["total_done"] > done, 30, "the stream to keep downloading")
+    assert "governor" in background.status().holds
+    assert background.status().state == "paused"
+    assert stream.status().holds == {} and stream.status().state != "paused"
+    done = stream.status().total_done
+    wait_until(lambda: stream.status().total_done > done, 30, "the stream to keep downloading")
     health = api(service.url, "GET", "/api/v1/health").json()["governor"]
     assert health["level"] == "critical"
     assert any("SoC temperature 82 °C ≥ 80 °C" in why for why in health["changes"][0]["why"])
@@ -145,17 +145,17 @@ def test_pressure_and_heat_cut_seeding_then_downloads_never_the_stream_then_rest
     assert service.governor.level == Level.STRAINED
     tick(service, 3)
     assert service.governor.level == Level.STRAINED
-    assert background.status()["holds"] == {} and "governor" in seed.status()["holds"]
+    assert background.status().holds == {} and "governor" in seed.status().holds
 
     # Clearly calm: restored after a few readings, not at the first.
     reader.set(temperature=60.0)
     tick(service, 2)
-    assert "governor" in seed.status()["holds"]
+    assert "governor" in seed.status().holds
     tick(service, 1)
     assert session(service, *figures) == {
         "connections_limit": base["connections_limit"], "upload_rate_limit": 0,
         "unchoke_slots_limit": base["unchoke_slots_limit"], "download_rate_limit": 0}
-    assert seed.status()["holds"] == {} and seed.status()["state"] == "seeding"
+    assert seed.status().holds == {} and seed.status().state == "seeding"
     assert api(service.url, "GET", "/api/v1/health").json()["governor"]["level"] == "normal"
 
 
@@ -178,7 +178,7 @@ def test_starting_to_watch_a_held_download_releases_it_at_once(
     later = swarm(media / "later.mp4", into=service, rate=100_000)
     reader.set(temperature=82.0)
     tick(service, 1)
-    assert "governor" in later.status()["holds"]
+    assert "governor" in later.status().holds
     watch(service, later.info_hash)
-    wait_until(lambda: later.status()["holds"] == {}, 5, "watching to lift the governor's hold")
-    assert later.status()["state"] != "paused"
+    wait_until(lambda: later.status().holds == {}, 5, "watching to lift the governor's hold")
+    assert later.status().state != "paused"

@@ -33,7 +33,7 @@ def peers() -> Iterator[list[Peer]]:
 def spared(service: Service, info_hash: str) -> bool:
     """The engine's verdict after one upkeep tick (what its 1 s timer would do)."""
     service.engine.tick()
-    return bool(service.engine.status(info_hash)["origins_spared"])
+    return bool(service.engine.status(info_hash).origins_spared)
 
 
 def connection_to_us(origin: Peer) -> tuple[str, int] | None:
@@ -74,7 +74,7 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     wait_until(lambda: connection_to_us(origin), 10, "the service to dial the origin")
     first = connection_to_us(origin)
     service.engine.connect_peers(info_hash, [other.address])
-    assert service.engine.status(info_hash)["origins"] == [origin.address]
+    assert service.engine.status(info_hash).origins == (origin.address,)
 
     # Nobody watches and the other seeder has the data: the origin is spared.
     wait_until(lambda: spared(service, info_hash), 15, "the origin to be spared")
@@ -95,7 +95,7 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     # peer keeps two requests in flight until the piece comes (settings.seek_settings). The
     # seeders hold back meanwhile, so that there is time to look.
     status = service.engine.status(info_hash)
-    assert status["progress"] < 0.8, "the download ended before the seek could be tested"
+    assert status.progress < 0.8, "the download ended before the seek could be tested"
     head = service.engine.open_stream(info_hash)
     assert b"".join(head.iter_range(0, 100)) == movie.read_bytes()[:100]  # a jump now: a seek
     head.close()
@@ -109,7 +109,7 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     reader.start()
     session = service.engine.session
     try:
-        wait_until(lambda: not service.engine.status(info_hash)["origins_spared"], 5,
+        wait_until(lambda: not service.engine.status(info_hash).origins_spared, 5,
                    "the cap to be lifted for the seek")
         assert not spared(service, info_hash), "spared again while the seek waits"
         assert session.get_settings()["request_queue_time"] == 0
@@ -134,11 +134,11 @@ def test_a_torrent_keeps_its_origins_across_a_restart(tmp_path: Path, peers: lis
     try:
         info_hash, _ = first.engine.add_torrent_data(named, "named.torrent")
         # A malformed entry is left out; the torrent plays the same.
-        assert first.engine.status(info_hash)["origins"] == ["127.0.0.2:6881"]
+        assert first.engine.status(info_hash).origins == ("127.0.0.2:6881",)
     finally:
         first.stop()
     again = Service(config).start()
     try:
-        assert again.engine.status(info_hash)["origins"] == ["127.0.0.2:6881"]
+        assert again.engine.status(info_hash).origins == ("127.0.0.2:6881",)
     finally:
         again.stop()

@@ -41,7 +41,7 @@ class Downloaded:
             else:
                 self.info_hash, _ = first.engine.add_torrent_data(self.torrent, "movie.torrent")
             first.engine.connect_peers(self.info_hash, [self.seeder.address])
-            wait_until(lambda: first.engine.status(self.info_hash)["complete"], 60,
+            wait_until(lambda: first.engine.status(self.info_hash).complete, 60,
                        "the download to end")
         finally:
             first.stop()
@@ -91,7 +91,7 @@ def corrupt(path: Path) -> None:
 
 def complete(service: Service, info_hash: str) -> bool:
     s = service.engine.status(info_hash)
-    return s["complete"] and s["state"] in ("finished", "seeding")
+    return s.complete and s.state in ("finished", "seeding")
 
 
 def test_a_corrupt_resume_file_falls_back_to_its_backup(downloaded, restart):
@@ -107,7 +107,7 @@ def test_a_corrupt_resume_file_falls_back_to_its_backup(downloaded, restart):
     assert d.data().read_bytes() == d.file.read_bytes()
     # The bad file is set aside, so that the next save does not make it the backup.
     assert d.path(".resume.bad").exists()
-    assert second.engine.status(d.info_hash)["total_downloaded"] == 0, "nothing fetched again"
+    assert second.engine.status(d.info_hash).total_downloaded == 0, "nothing fetched again"
 
 
 def test_without_usable_resume_data_the_metainfo_is_added_and_the_data_rechecked(
@@ -121,8 +121,8 @@ def test_without_usable_resume_data_the_metainfo_is_added_and_the_data_rechecked
     assert second.janitor.remove_orphans() == []
     wait_until(lambda: complete(second, d.info_hash), 30, "the re-check to find every piece")
     s = second.engine.status(d.info_hash)
-    assert s["pieces_done"] == lt.torrent_info(d.torrent).num_pieces()
-    assert s["total_downloaded"] == 0, "found on disk, not fetched again"
+    assert s.pieces_done == lt.torrent_info(d.torrent).num_pieces()
+    assert s.total_downloaded == 0, "found on disk, not fetched again"
     assert d.data().read_bytes() == d.file.read_bytes()
 
 
@@ -166,7 +166,7 @@ def test_with_nothing_readable_the_torrent_is_reported_broken_and_its_data_kept(
     info_hash, _ = second.engine.add_torrent_data(d.torrent, "movie.torrent")
     assert info_hash == d.info_hash
     wait_until(lambda: complete(second, d.info_hash), 30, "the repaired torrent's re-check")
-    assert second.engine.status(d.info_hash)["total_downloaded"] == 0
+    assert second.engine.status(d.info_hash).total_downloaded == 0
 
 
 def test_a_broken_torrent_can_be_removed(downloaded, restart):

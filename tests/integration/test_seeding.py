@@ -26,7 +26,7 @@ def downloaded(service: Service, swarm: Callable[..., Swarm], folder: Path, name
     path = folder / name
     path.write_bytes(os.urandom(size))
     s = swarm(path, into=service, rate=0)
-    wait_until(lambda: s.status()["complete"], 60, f"{name} to complete")
+    wait_until(lambda: s.status().complete, 60, f"{name} to complete")
     s.seeder.handle.pause()
     return s
 
@@ -54,19 +54,19 @@ def test_ratio_limit_and_shared_upload_rate(
                            local_peers_rate_limited=True, cache_interval=3600.0)
     s = downloaded(service, swarm, tmp_path / "media", "watched.mp4")
     service.seeder.tick()
-    assert s.status()["upload_limit"] == SHARED_RATE  # the only seed gets the whole share
-    assert s.status()["holds"] == {}
+    assert s.status().upload_limit == SHARED_RATE  # the only seed gets the whole share
+    assert s.status().holds == {}
 
     started = time.monotonic()
     peer = leecher(s)
-    wait_until(lambda: s.status()["total_uploaded"] >= MB, 60, "half the file uploaded")
+    wait_until(lambda: s.status().total_uploaded >= MB, 60, "half the file uploaded")
     # 1 MiB at 256 KiB/s takes about 4 s; libtorrent's rate limiter allows a short burst.
     assert time.monotonic() - started >= 2.0
     service.seeder.tick()
 
     status = s.status()
-    assert "ratio limit 0.5" in status["holds"]["seeding"]
-    assert status["state"] == "paused"
+    assert "ratio limit 0.5" in status.holds["seeding"]
+    assert status.state == "paused"
     assert peer.handle.status().progress < 1
     report = api(service.url, "GET", "/api/v1/cache").json()
     [item] = report["items"]
@@ -79,10 +79,10 @@ def test_time_limit(make_service: Callable[..., Service], swarm: Callable[..., S
     service = make_service(seed_time_limit=2, cache_interval=3600.0)
     s = downloaded(service, swarm, tmp_path / "media", "watched.mp4", size=MB)
     service.seeder.tick()
-    assert s.status()["holds"] == {}
-    wait_until(lambda: s.status()["seeding_seconds"] >= 2, 30, "two seconds of seeding")
+    assert s.status().holds == {}
+    wait_until(lambda: s.status().seeding_seconds >= 2, 30, "two seconds of seeding")
     service.seeder.tick()
-    assert "time limit 2 s" in s.status()["holds"]["seeding"]
+    assert "time limit 2 s" in s.status().holds["seeding"]
 
 
 def test_seeding_waits_while_a_stream_plays_when_told(
@@ -94,13 +94,13 @@ def test_seeding_waits_while_a_stream_plays_when_told(
     movie = downloaded(service, swarm, media, "movie.mp4", size=MB)
     stop = watch(service, movie.info_hash)
     service.seeder.tick()
-    assert "while a stream plays" in seed.status()["holds"]["seeding"]
-    assert seed.status()["state"] == "paused"
-    assert movie.status()["holds"] == {}
+    assert "while a stream plays" in seed.status().holds["seeding"]
+    assert seed.status().state == "paused"
+    assert movie.status().holds == {}
     stop()
     service.seeder.tick()
-    assert seed.status()["holds"] == {}
-    assert seed.status()["state"] == "seeding"
+    assert seed.status().holds == {}
+    assert seed.status().state == "seeding"
 
 
 def test_a_weak_box_seeds_only_a_few_at_once(
@@ -112,5 +112,5 @@ def test_a_weak_box_seeds_only_a_few_at_once(
     oldest, *newer = (downloaded(service, swarm, media, f"{n}.mp4", size=MB // 2)
                       for n in ("oldest", "middle", "newest"))
     service.seeder.tick()
-    assert "2 torrents seed at once" in oldest.status()["holds"]["seeding"]
-    assert [s.status()["holds"] for s in newer] == [{}, {}]
+    assert "2 torrents seed at once" in oldest.status().holds["seeding"]
+    assert [s.status().holds for s in newer] == [{}, {}]

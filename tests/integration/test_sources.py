@@ -65,7 +65,7 @@ def test_magnet_gets_metadata_from_peers_and_streams(
     assert body["info_hash"] == info_hash
     # The stream request waits for the metadata, then for the pieces.
     _stream_equals(service, info_hash, path.read_bytes())
-    assert service.engine.status(info_hash)["name"] == "film.mp4"
+    assert service.engine.status(info_hash).name == "film.mp4"
 
 
 def test_url_of_a_torrent_is_fetched_and_streams(
@@ -126,7 +126,7 @@ def test_download_is_capped_once_enough_is_buffered(
     chunks = fs.iter_range(0, fs.size)
     try:
         next(chunks)  # a reader at the start of the file
-        wait_until(lambda: (seeded.status()["stream"] or {}).get("buffered_seconds", 0) >= 2.0,
+        wait_until(lambda: getattr(seeded.status().stream, "buffered_seconds", 0) >= 2.0,
                    60, "two seconds buffered ahead of the reader")
         wait_until(lambda: handle.download_limit() == 40_000, 10, "the download cap")
     finally:

@@ -29,7 +29,7 @@ def read_while_downloading(s: Swarm, url: str,
     conn, response = open_response(url, headers=headers)
     try:
         first = response.read1(READ)
-        progress = s.status()["progress"]
+        progress = s.status().progress
         return response.status, first + response.read(), progress
     finally:
         conn.close()
@@ -69,8 +69,8 @@ def test_range_mid_file_before_its_pieces_exist(swarm: Callable[..., Swarm], mov
     reader = threading.Thread(target=read)
     reader.start()
     # The request waits for a piece no one can have yet: no peer is connected.
-    wait_until(lambda: (s.status()["stream"] or {}).get("readers"), 10, "the stream reader")
-    assert s.status()["pieces_done"] == 0
+    wait_until(lambda: getattr(s.status().stream, "readers", 0), 10, "the stream reader")
+    assert s.status().pieces_done == 0
     s.connect()
     reader.join(60)
     assert not reader.is_alive()
@@ -149,7 +149,7 @@ def test_two_concurrent_readers_are_byte_exact(swarm: Callable[..., Swarm], movi
     readers = [threading.Thread(target=read, args=(i,)) for i in range(2)]
     for reader in readers:
         reader.start()
-    wait_until(lambda: (s.status()["stream"] or {}).get("readers") == 2, 10, "two readers")
+    wait_until(lambda: getattr(s.status().stream, "readers", 0) == 2, 10, "two readers")
     s.connect()
     for reader in readers:
         reader.join(60)
@@ -191,7 +191,7 @@ def test_a_seek_ticks_the_session_faster_until_its_piece_comes(swarm: Callable[.
     reader = threading.Thread(target=lambda: result.update(reply=read_while_downloading(
         s, stream_url(s), {"Range": f"bytes={far}-{far + 999}"})))
     reader.start()
-    wait_until(lambda: (s.status()["stream"] or {}).get("readers"), 10, "the seek's reader")
+    wait_until(lambda: getattr(s.status().stream, "readers", 0), 10, "the seek's reader")
     # One peer: its request queue stays as it was (two peers: test_origin_spare.py).
     assert _settings(session, usual) == {"tick_interval": SEEK_TICK_MS,
                                          "request_queue_time": REQUEST_QUEUE_TIME}
@@ -215,7 +215,7 @@ def test_reader_that_waits_too_long_gets_a_clean_close(make_service: Callable[..
     # Nothing at all within the timeout: a JSON 503, since no status line was sent yet.
     body = fetch(stream_url(s), timeout=15)
     assert body.status == 503 and body.json()["error"] == "unavailable"
-    wait_until(lambda: s.status()["stream"] is None, 10, "the reader to be released")
+    wait_until(lambda: s.status().stream is None, 10, "the reader to be released")
     # The first bytes come, then the swarm goes quiet: the body ends short, cleanly.
     s.connect()
     conn, response = open_response(stream_url(s), timeout=15)
@@ -228,7 +228,7 @@ def test_reader_that_waits_too_long_gets_a_clean_close(make_service: Callable[..
         assert response.status == 200
     finally:
         conn.close()
-    wait_until(lambda: s.status()["stream"] is None, 10, "the reader to be released")
+    wait_until(lambda: s.status().stream is None, 10, "the reader to be released")
     assert api(impatient.url, "GET", "/api/v1/info").status == 200
 
 
@@ -237,9 +237,9 @@ def test_client_that_disconnects_mid_wait_frees_its_thread(swarm: Callable[..., 
     s = swarm(movie, connect=False)  # read_timeout is 20 s: only the disconnect can end it
     conn, path = connect(stream_url(s))
     conn.request("GET", path)
-    wait_until(lambda: (s.status()["stream"] or {}).get("readers") == 1, 10, "the reader")
+    wait_until(lambda: getattr(s.status().stream, "readers", 0) == 1, 10, "the reader")
     conn.close()
-    wait_until(lambda: s.status()["stream"] is None, 8, "the server to notice the disconnect")
+    wait_until(lambda: s.status().stream is None, 8, "the server to notice the disconnect")
 
 
 def test_multi_file_torrent(swarm: Callable[..., Swarm], video: Callable[..., Path],
@@ -258,7 +258,7 @@ def test_multi_file_torrent(swarm: Callable[..., Swarm], video: Callable[..., Pa
     assert status == 200 and body == large.read_bytes(), "the default is the largest video"
     # Every wanted piece in: libtorrent calls the torrent finished and would drop the seeder,
     # which the waiting episode then needs.
-    wait_until(lambda: s.status()["state"] == "finished", 30, "the wanted files to be in")
+    wait_until(lambda: s.status().state == "finished", 30, "the wanted files to be in")
     status, body, _ = read_while_downloading(s, stream_url(s, files["S01E01.mp4"]["index"]))
     assert status == 200 and body == small.read_bytes()
     missing = fetch(stream_url(s, 99))
@@ -280,7 +280,7 @@ def test_head_does_not_mark_a_torrent_played_a_get_does(service: Service,
     """A watched torrent is first in line for eviction: a player's HEAD probe must not make it
     one; a reader that gets body bytes does."""
     s = swarm(movie)
-    wait_until(lambda: s.status()["complete"], 60, "the download to end")
+    wait_until(lambda: s.status().complete, 60, "the download to end")
 
     def cache_item() -> dict[str, Any]:
         return next(i for i in api(service.url, "GET", "/api/v1/cache").json()["items"]

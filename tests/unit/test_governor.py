@@ -15,6 +15,7 @@ from swarmplayer import profiles
 from swarmplayer.config import Config
 from swarmplayer.engine import lt
 from swarmplayer.engine.settings import settings_pack
+from swarmplayer.engine.status import StreamStatus, TorrentStatus
 from swarmplayer.monitor import Level, Reading, assess, figures, held_at, limits
 from swarmplayer.profiles import GiB, Machine, MiB
 
@@ -135,9 +136,12 @@ def test_limits_cut_connections_and_upload_never_download() -> None:
 
 
 def test_what_is_held_at_each_level_never_the_stream() -> None:
-    seed = {"stream": None, "complete": True}
-    download = {"stream": None, "complete": False}
-    stream = {"stream": {"readers": 1}, "complete": False}
-    assert [held_at(Level.NORMAL, s) for s in (seed, download, stream)] == [False] * 3
-    assert [held_at(Level.STRAINED, s) for s in (seed, download, stream)] == [True, False, False]
-    assert [held_at(Level.CRITICAL, s) for s in (seed, download, stream)] == [True, True, False]
+    seed = TorrentStatus("a" * 40, "seed", "", "seeding", complete=True)
+    download = TorrentStatus("b" * 40, "download", "", "downloading")
+    stream = TorrentStatus("c" * 40, "stream", "", "downloading",
+                           stream=StreamStatus(0, 0, 100_000, 3.0, 1))
+    broken = TorrentStatus.of_broken("d" * 40, "", "unreadable")
+    every = (seed, download, stream, broken)
+    assert [held_at(Level.NORMAL, s) for s in every] == [False] * 4
+    assert [held_at(Level.STRAINED, s) for s in every] == [True, False, False, False]
+    assert [held_at(Level.CRITICAL, s) for s in every] == [True, True, False, False]

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
+from ..monitor import Governor
 from . import cache, errors, health, info, stream, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
 
-def create_app(engine: Engine, config: Config) -> Flask:
-    """The service's WSGI app; the engine is shared, the app holds no other state."""
+def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
+               governor: Governor | None = None) -> Flask:
+    """The service's WSGI app, given every component it serves (shared, not owned): an app
+    without a janitor has no cache API, one without a governor reports no governor."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
-    app.extensions["swarmplayer"] = {"engine": engine, "config": config}
+    app.extensions["swarmplayer"] = {"engine": engine, "config": config, "janitor": janitor,
+                                     "governor": governor}
     errors.register(app)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)

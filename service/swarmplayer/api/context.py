@@ -20,7 +20,7 @@ def config() -> Config:
 
 
 def janitor() -> Janitor:
-    """The cache janitor; set by the Service (an app built without one has no cache API)."""
+    """The cache janitor (an app built without one has no cache API)."""
     found = current_app.extensions["swarmplayer"].get("janitor")
     if found is None:
         raise Unavailable("the cache janitor is not running")

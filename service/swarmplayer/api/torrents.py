@@ -11,13 +11,14 @@ from ..addresses import peer_address
 from ..errors import BadInput
 from ..sources import MAX_TORRENT_BYTES, add_source
 from .context import engine
+from .status import torrent_json
 
 bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
 
 
 def _detail(info_hash: str) -> dict[str, Any]:
     eng = engine()
-    body = eng.status(info_hash)
+    body = torrent_json(eng.status(info_hash))
     body["files"] = [
         {**vars(f), "stream_url": url_for("stream.stream", info_hash=info_hash,
                                           file_index=f.index, _external=True)}
@@ -29,7 +30,7 @@ def _detail(info_hash: str) -> dict[str, Any]:
 
 @bp.get("")
 def list_torrents() -> ResponseReturnValue:
-    return jsonify(torrents=engine().statuses())
+    return jsonify(torrents=[torrent_json(s) for s in engine().statuses()])
 
 
 @bp.post("")

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import Config
 from ..engine.engine import Engine
+from ..engine.status import DISK_FULL, TorrentStatus
 from ..errors import NotFound
 from ..periodic import Periodic
 from ..store import Store
@@ -112,40 +113,39 @@ class Janitor:
                     continue
                 held = item.info_hash in decided.hold
                 status = statuses[item.info_hash]
-                if held != (HOLD in status["holds"]):
+                if held != (HOLD in status.holds):
                     self._hold(item.info_hash, message if held else None)
                 # A write failed for lack of room: go on once the rest of it fits above the floor.
-                if status["state"] == "disk_full" and not held \
+                if status.state == DISK_FULL and not held \
                         and disk.free - floor >= item.remaining:
                     log.info("room again for %s: downloading resumes", item.info_hash)
                     self._call(self.engine.clear_disk_full, item.info_hash)
 
-    def _items(self) -> tuple[list[Item], dict[str, dict[str, Any]]]:
+    def _items(self) -> tuple[list[Item], dict[str, TorrentStatus]]:
         rows = {r.info_hash: r for r in self.store.torrents()}
         flags = self.store.cache_flags()
-        statuses = {s["info_hash"]: s for s in self.engine.statuses()}
+        # A broken torrent runs nothing; its data waits for the user.
+        statuses = {s.info_hash: s for s in self.engine.statuses() if not s.broken}
         items = []
         for info_hash, s in statuses.items():
-            if s["state"] == "broken":  # nothing runs; its data waits for the user
-                continue
             row = rows.get(info_hash)
             pinned, keep = flags.get(info_hash, (False, False))
             items.append(Item(
-                info_hash, size=s["total_wanted"],
+                info_hash, size=s.total_wanted,
                 on_disk=disk_bytes(self.config.cache_dir / info_hash),
-                complete=s["complete"],
+                complete=s.complete,
                 added_at=row.added_at if row else 0.0,
                 played_at=row.last_played_at if row else None,
-                playing=s["stream"] is not None, pinned=pinned, keep=keep,
+                playing=s.playing, pinned=pinned, keep=keep,
             ))
         return items, statuses
 
-    def _evict(self, status: dict[str, Any], quota: int, floor: int) -> None:
+    def _evict(self, status: TorrentStatus, quota: int, floor: int) -> None:
         why = (f"to keep the cache within {_mb(quota)} and {_mb(floor)} of the disk free")
-        log.info("evicting %s (%s) %s", status["name"], status["info_hash"], why)
-        if self._call(self.engine.remove, status["info_hash"], delete_files=True):
-            self.evicted.appendleft({"info_hash": status["info_hash"], "name": status["name"],
-                                     "size": status["total_wanted"], "at": time.time(),
+        log.info("evicting %s (%s) %s", status.name, status.info_hash, why)
+        if self._call(self.engine.remove, status.info_hash, delete_files=True):
+            self.evicted.appendleft({"info_hash": status.info_hash, "name": status.name,
+                                     "size": status.total_wanted, "at": time.time(),
                                      "why": why})
 
     def _hold(self, info_hash: str, message: str | None) -> None:
@@ -167,7 +167,7 @@ class Janitor:
         """Pin a torrent (never evicted) or keep it (not evicted before it completes)."""
         if flag not in FLAGS:
             raise ValueError(f"no cache flag {flag!r}")
-        info_hash = self.engine.status(info_hash)["info_hash"]  # NotFound for an unknown one
+        info_hash = self.engine.status(info_hash).info_hash  # NotFound for an unknown one
         with self._lock:
             self.store.set_cache_flag(info_hash, flag, value)
         return next(i for i in self.report()["items"] if i["info_hash"] == info_hash)
@@ -181,8 +181,8 @@ class Janitor:
             s = statuses[item.info_hash]
             rows.append({
                 "info_hash": item.info_hash,
-                "name": s["name"],
-                "state": s["state"],
+                "name": s.name,
+                "state": s.state,
                 "size": item.size,
                 "on_disk": item.on_disk,
                 "complete": item.complete,
@@ -192,13 +192,13 @@ class Janitor:
                 "watched": item.watched,
                 "added_at": item.added_at,
                 "last_played_at": item.played_at,
-                "uploaded": s["total_uploaded"],
-                "downloaded": s["total_downloaded"],
-                "ratio": round(s["total_uploaded"] / item.size, 3) if item.size else 0.0,
-                "upload_rate": s["upload_rate"],
-                "seeding_seconds": s["seeding_seconds"],
-                "holds": s["holds"],
-                "error": s["error"],
+                "uploaded": s.total_uploaded,
+                "downloaded": s.total_downloaded,
+                "ratio": round(s.total_uploaded / item.size, 3) if item.size else 0.0,
+                "upload_rate": s.upload_rate,
+                "seeding_seconds": s.seeding_seconds,
+                "holds": dict(s.holds),
+                "error": s.error,
             })
         return {
             "usage": sum(i.on_disk for i in items),

@@ -54,7 +54,7 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
     try:
         # A fresh stream each run: forget what an earlier demo downloaded.
         for info_hash in service.engine.info_hashes():
-            if service.engine.status(info_hash)["source"] == str(tstream.resolve()):
+            if service.engine.status(info_hash).source == str(tstream.resolve()):
                 service.engine.remove(info_hash)
         out.write(f"demo swarm: origin {origin.address} (capped {ORIGIN_UPLOAD * 8 // 1000} "
                   f"kbit/s, spared once the buffer is full), peer {extra.address} (capped "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -337,35 +336,6 @@ def _settled(reader: _Reader) -> bool:
 def _by_urgency(item: tuple[int, tuple[int, int | None]]) -> tuple[int, int, int]:
     piece, (priority, deadline) = item
     return (0 if deadline is not None else 1, deadline or -priority, piece)
-
-
-class PieceCache:
-    """The last few pieces read from libtorrent, bounded in bytes (readers share them)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
-        self._size = 0
-
-    def get(self, key: tuple[str, int]) -> bytes | None:
-        data = self._items.get(key)
-        if data is not None:
-            self._items.move_to_end(key)
-        return data
-
-    def put(self, key: tuple[str, int], data: bytes) -> None:
-        if key in self._items:
-            return
-        self._items[key] = data
-        self._size += len(data)
-        # Keep at least two pieces whatever their size: a reader straddles a piece boundary.
-        while self._size > self.max_bytes and len(self._items) > 2:
-            _, old = self._items.popitem(last=False)
-            self._size -= len(old)
-
-    def drop(self, info_hash: str) -> None:
-        for key in [k for k in self._items if k[0] == info_hash]:
-            self._size -= len(self._items.pop(key))
 
 
 PieceReader = Callable[[int, float, Callable[[], bool]], bytes]
