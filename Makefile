@@ -12,6 +12,7 @@ test: lint test-main test-deb
 lint:
 	tools/bootstrap.sh main
 	.venv/bin/ruff check service tests bench
+	.venv/bin/lint-imports  # the layers and the one libtorrent importer (.importlinter)
 
 test-main:
 	tools/bootstrap.sh main

@@ -9,7 +9,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="GPL-3.0-or-later",
-    python_requires=">=3.9",
+    python_requires=">=3.11",
     package_dir={"": "service"},
     packages=find_packages("service"),
     include_package_data=True,
@@ -25,7 +25,8 @@ setup(
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],
-        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5"],
+        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5",
+                 "import-linter>=2.0,<3"],
     },
     entry_points={"console_scripts": ["swarmplayer=swarmplayer.cli:main"]},
 )

@@ -116,7 +116,7 @@ def ratios(measured: Sequence[float], reference: Sequence[float]) -> list[float]
     """Measured / reference, pair by pair (the same repetition of the same run)."""
     if len(measured) != len(reference):
         raise ValueError("pairs of unequal length")
-    return [m / r if r > 0 else float("inf") for m, r in zip(measured, reference)]
+    return [m / r if r > 0 else float("inf") for m, r in zip(measured, reference, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import platform
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from swarmplayer.engine import lt
@@ -58,7 +58,7 @@ def _pair_ratio(reps: Sequence[Repetition], measured: str, reference: str) -> fl
     """Median of measured/reference over repetitions where both exist (same run, same pair)."""
     num = [_value(r, measured) for r in reps]
     den = [_value(r, reference) for r in reps]
-    pairs = [(n, d) for n, d in zip(num, den) if not (math.isnan(n) or math.isnan(d))]
+    pairs = [(n, d) for n, d in zip(num, den, strict=True) if not (math.isnan(n) or math.isnan(d))]
     if not pairs:
         return math.nan
     return median(ratios([p[0] for p in pairs], [p[1] for p in pairs]))
@@ -121,7 +121,7 @@ def _ffmpeg_version() -> str:
 
 def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) -> str:
     plan = setup.plan
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Streaming benchmarks",
         "",

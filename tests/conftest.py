@@ -22,17 +22,14 @@ THREAD_GRACE_S = 10.0
 
 
 def _leaked(before: set[threading.Thread]) -> list[threading.Thread]:
-    """Threads started during the test that must be gone by now: ours, and any non-daemon."""
-    return [
-        t for t in threading.enumerate()
-        if t not in before and t.is_alive()
-        and (not t.daemon or t.name.startswith("swarmplayer"))
-    ]
+    """Threads started during the test and still running: every one, daemon or not (waitress
+    workers, a test's own helpers)."""
+    return [t for t in threading.enumerate() if t not in before and t.is_alive()]
 
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
-    """Fail a test that leaves one of our threads (or any non-daemon thread) running.
+    """Fail a test that leaves any thread it started running.
 
     Autouse fixtures are set up first, so this check runs after the test's own fixtures
     (services, peers) have been torn down.

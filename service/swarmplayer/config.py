@@ -9,15 +9,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
-from .cache.policy import parse_amount
 from .profiles import check_profile_name, parse_switch, parse_tuning
+from .units import parse_amount
 
 ENV_PREFIX = "SWARMPLAYER_"
 

@@ -23,6 +23,22 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 
+class _EarlyCloseAtDebug(logging.Filter):
+    """waitress warns "application returned too few bytes … for specified Content-Length" when
+    a stream's body ends short: a player (ffmpeg probing, a seek) closed its connection, or a
+    piece did not come in time (said at info level by api/stream.py). Normal, so at debug level:
+    it must not land in the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "too few bytes" in str(record.msg):
+            log.debug("waitress: " + str(record.msg), *record.args)
+            return False
+        return True
+
+
+_WAITRESS_FILTER = _EarlyCloseAtDebug()
+
+
 class Service:
     """Store → engine → cache janitor, seeding policy, governor → HTTP server. One per process;
     `stop()` is safe to call twice. `system_reader` replaces psutil (tests: a fake one)."""
@@ -37,6 +53,7 @@ class Service:
         self.janitor = Janitor(config, self.engine, self.store)
         self.seeder = Seeder(config, self.engine, self.store, self.profile)
         self.governor = Governor(config, self.engine, self.profile, reader)
+        logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor)
         self._server: Any = None
         self._thread: threading.Thread | None = None

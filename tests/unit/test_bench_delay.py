@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import socketserver
 import threading
 import time
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -16,20 +18,27 @@ RTT = 0.1
 
 
 class _Echo(socketserver.BaseRequestHandler):
+    open: ClassVar[list[socket.socket]] = []
+
     def handle(self) -> None:
-        while data := self.request.recv(65536):
-            self.request.sendall(data)
+        self.open.append(self.request)
+        with contextlib.suppress(OSError):
+            while data := self.request.recv(65536):
+                self.request.sendall(data)
 
 
 @pytest.fixture
 def echo_port() -> Iterator[int]:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo)
-    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()
-    server.server_close()
+    for sock in _Echo.open:  # a connection the relay left open ends its handler's thread
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    _Echo.open.clear()
+    server.server_close()  # joins the handlers' threads
     thread.join(timeout=5)
 
 

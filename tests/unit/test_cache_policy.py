@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from swarmplayer.cache.policy import Amount, Item, eviction_order, parse_amount, plan
+from swarmplayer.cache.policy import Item, eviction_order, plan
 from swarmplayer.config import Config, ConfigError
+from swarmplayer.units import Amount, parse_amount
 
 MB = 1 << 20
 

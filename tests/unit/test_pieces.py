@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from swarmplayer.engine.pieces import (
@@ -46,7 +48,7 @@ def test_bytes_of_a_piece_are_clipped_to_the_file():
     assert span.bytes_of(4) == (2766, 3000)  # the last piece is partial
     ranges = [span.bytes_of(p) for p in span.pieces(0, span.size)]
     assert ranges[0][0] == 0 and ranges[-1][1] == span.size
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))  # contiguous, no overlap
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # contiguous, no overlap
 
 
 def test_piece_at_clamps_into_the_file():

@@ -64,7 +64,7 @@ def test_known_lists_every_torrent_and_ignores_other_files(tmp_path: Path):
     assert store.known() == ["a" * 40, "b" * 40, "f" * 40]
 
 
-def test_a_crash_between_the_renames_leaves_the_backup(tmp_path: Path,
+def test_a_crash_after_the_backup_leaves_the_current_file(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch):
     store = ResumeStore(tmp_path)
     store.save(IH, b"first")
@@ -80,7 +80,7 @@ def test_a_crash_between_the_renames_leaves_the_backup(tmp_path: Path,
         store.save(IH, b"second")
     monkeypatch.undo()
     assert store.known() == [IH]
-    assert [data for _, data in store.versions(IH)] == [b"first"]
+    assert [data for _, data in store.versions(IH)] == [b"first", b"first"]
 
 
 def test_set_aside_keeps_the_bad_file_out_of_the_backup(tmp_path: Path):

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from swarmplayer.engine import lt, media, tstream
+from swarmplayer.errors import Unsupported
 from tests.media import make_video
 
 LIVE_INFO = {
@@ -93,15 +94,16 @@ def test_format_playtime_rejects_impossible_durations(seconds: float) -> None:
 def test_live_tstream_is_detected_after_a_bencode_round_trip() -> None:
     meta = lt.bdecode(lt.bencode({b"info": LIVE_INFO}))
     assert tstream.is_live(meta)
-    with pytest.raises(tstream.LiveStreamError) as raised:
+    with pytest.raises(Unsupported) as raised:
         tstream.check_not_live(meta)
-    assert str(raised.value) == "live streams are not supported yet"
+    assert raised.value.message == "live streams are not supported yet"
+    assert raised.value.code == "live_unsupported"
 
 
-def test_live_with_str_keys_is_a_value_error() -> None:
+def test_live_with_str_keys_is_refused_too() -> None:
     meta = {"info": {"name": "live", "live": {"authmethod": "None", "pubkey": "k"}}}
     assert tstream.is_live(meta)
-    with pytest.raises(ValueError, match="live streams"):
+    with pytest.raises(Unsupported, match="live streams"):
         tstream.check_not_live(meta)
 
 
@@ -247,7 +249,7 @@ def test_make_tstream_rejects_nonsense(playtime: float | None, rate: float | Non
 
 
 def test_make_tstream_rejects_live_and_non_torrents() -> None:
-    with pytest.raises(tstream.LiveStreamError):
+    with pytest.raises(Unsupported):
         tstream.make_tstream({b"info": LIVE_INFO}, 10, None)
     with pytest.raises(ValueError, match="no info"):
         tstream.make_tstream({b"announce": b"x"}, 10, None)

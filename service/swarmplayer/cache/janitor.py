@@ -23,7 +23,8 @@ from ..engine.status import DISK_FULL, TorrentStatus
 from ..errors import NotFound
 from ..periodic import Periodic
 from ..store import Store
-from .policy import Item, parse_amount, plan
+from ..units import parse_amount
+from .policy import Item, plan
 
 log = logging.getLogger(__name__)
 

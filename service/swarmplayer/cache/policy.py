@@ -7,48 +7,8 @@ free-disk floor between two checks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:(%)|([kmgt]?)(?:i?b)?)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Amount:
-    """Disk space given as bytes or as a percentage of the disk."""
-
-    value: float
-    percent: bool = False
-
-    def of(self, disk_total: int) -> int:
-        """The amount in bytes on a disk of `disk_total` bytes."""
-        return int(disk_total * self.value / 100) if self.percent else int(self.value)
-
-    def __str__(self) -> str:
-        return f"{self.value:g}%" if self.percent else f"{int(self.value)} bytes"
-
-
-def parse_amount(raw: object) -> Amount:
-    """'80%', '500M', '20 GB', '1.5GiB' or a number of bytes; units are powers of 1024."""
-    if isinstance(raw, bool):
-        raise ValueError(f"give bytes like 500M or 20G, or a share of the disk like 80%, "
-                         f"not {raw!r}")
-    if isinstance(raw, int):
-        if raw < 0:
-            raise ValueError(f"an amount of disk cannot be negative, not {raw}")
-        return Amount(raw)
-    match = _AMOUNT.fullmatch(str(raw).strip())
-    if match is None:
-        raise ValueError(f"give bytes like 500M or 20G, or a share of the disk like 80%, "
-                         f"not {raw!r}")
-    number = float(match[1])
-    if match[2]:
-        if number > 100:
-            raise ValueError(f"a share of the disk is at most 100%, not {raw!r}")
-        return Amount(number, percent=True)
-    return Amount(number * _UNITS[(match[3] or "").lower()])
 
 
 @dataclass(frozen=True)

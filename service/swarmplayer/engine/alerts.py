@@ -37,13 +37,18 @@ class AlertLoop:
         self._thread.start()
 
     def stop(self) -> None:
+        """End the thread, then dispatch what came meanwhile (a last save_resume_data_alert)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+            if self._thread.is_alive():  # a handler hangs: never two dispatching threads
+                log.error("the alert thread did not end")
+                return
             self._thread = None
+        self.drain()
 
     def drain(self) -> None:
-        """Dispatch whatever alerts are pending now (also used at shutdown, after the thread)."""
+        """Dispatch whatever alerts are pending now."""
         for alert in self._session.pop_alerts():
             for handler in self._handlers.get(lt.alert_name(alert), ()):
                 try:

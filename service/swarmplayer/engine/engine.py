@@ -24,7 +24,7 @@ from typing import Any
 
 from ..addresses import host_port, peer_address
 from ..config import Config
-from ..errors import BadInput, NoRoom, NotFound, Unavailable, Unsupported
+from ..errors import BadInput, NoRoom, NotFound, Unavailable
 from ..periodic import Periodic
 from ..store import Store
 from . import lt, tstream
@@ -145,8 +145,7 @@ class Engine:
             meta = lt.bdecode(data)
         except lt.TorrentError as exc:
             raise BadInput(f"not a torrent file: {exc}", code="invalid_torrent") from None
-        if isinstance(meta, dict) and tstream.is_live(meta):
-            raise Unsupported("live streams are not supported yet", code="live_unsupported")
+        tstream.check_not_live(meta)
         try:
             ti = lt.torrent_info(data)
         except lt.TorrentError as exc:
@@ -349,14 +348,29 @@ class Engine:
         on("piece_finished_alert", lambda _alert: self.pieces.piece_finished())
         on("read_piece_alert", self._on_read_piece)
         on("metadata_received_alert", self._on_metadata)
-        on("torrent_checked_alert", self._on_ready)
         on("save_resume_data_alert", self._on_resume_data)
-        on("save_resume_data_failed_alert", self._on_resume_failed)
-        on("torrent_error_alert", self._on_error)
-        on("file_error_alert", self._on_error)
-        on("torrent_finished_alert", self._on_finished)
+        on("torrent_checked_alert", self._each(lambda t, _a: t.scheduler.reassert()))
+        on("torrent_finished_alert", self._each(lambda t, _a: t.save_resume()))
+        on("save_resume_data_failed_alert",
+           self._each(lambda t, _a: self._saving.discard(t.info_hash)))
+        failed = self._each(lambda t, a: t.failed(a.message(), lt.is_disk_full(a.error)))
+        on("torrent_error_alert", failed)
+        on("file_error_alert", failed)
         on("torrent_deleted_alert", self._on_deleted)
         on("torrent_delete_failed_alert", self._on_deleted)
+
+    def _each(self, act: Callable[[Torrent, Any], Any]) -> Callable[[Any], None]:
+        """A handler doing `act(torrent, alert)` under the lock, for an alert of a torrent we
+        have; waiting callers look again after it."""
+
+        def handle(alert: Any) -> None:
+            with self._cond:
+                t = self._torrent_of(alert)
+                if t is not None:
+                    act(t, alert)
+                self._cond.notify_all()
+
+        return handle
 
     def _torrent_of(self, alert: Any) -> Torrent | None:
         try:
@@ -384,19 +398,6 @@ class Engine:
             self._cond.notify_all()
         self.persist.submit(lambda: self.state.metadata(t.info_hash, name, metainfo))
 
-    def _on_ready(self, alert: Any) -> None:
-        with self._cond:
-            t = self._torrent_of(alert)
-            if t is not None:
-                t.scheduler.reassert()
-            self._cond.notify_all()
-
-    def _on_finished(self, alert: Any) -> None:
-        with self._cond:
-            t = self._torrent_of(alert)
-            if t is not None:
-                t.save_resume()
-
     def _on_resume_data(self, alert: Any) -> None:
         with self._cond:
             t = self._torrent_of(alert)
@@ -405,20 +406,6 @@ class Engine:
                 return
             self.persist.save_resume(t.info_hash, lt.write_resume(alert.params))
             self._saving.discard(t.info_hash)
-            self._cond.notify_all()
-
-    def _on_resume_failed(self, alert: Any) -> None:
-        with self._cond:
-            t = self._torrent_of(alert)
-            if t is not None:
-                self._saving.discard(t.info_hash)
-            self._cond.notify_all()
-
-    def _on_error(self, alert: Any) -> None:
-        with self._cond:
-            t = self._torrent_of(alert)
-            if t is not None:
-                t.failed(alert.message(), lt.is_disk_full(alert.error))
             self._cond.notify_all()
 
     def _on_deleted(self, alert: Any) -> None:

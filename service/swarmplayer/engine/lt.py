@@ -24,12 +24,10 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
         "`apt install python3-libtorrent` and a venv with --system-site-packages (32-bit ARM)"
     ) from exc
 
-lt = _lt
 VERSION: tuple[int, ...] = tuple(int(p) for p in _lt.__version__.split(".")[:3])
 
 TorrentInfo = _lt.torrent_info
 AddTorrentParams = _lt.add_torrent_params
-TorrentHandle = _lt.torrent_handle
 Session = _lt.session
 
 # Flags used across the engine, named once.
@@ -39,16 +37,10 @@ FLAG_SEQUENTIAL = _lt.torrent_flags.sequential_download
 FLAG_SEED_MODE = _lt.torrent_flags.seed_mode
 # Set by libtorrent when a write fails for lack of room: downloading stops, seeding goes on.
 FLAG_UPLOAD_MODE = _lt.torrent_flags.upload_mode
-DEADLINE_ALERT = _lt.deadline_flags_t.alert_when_available
 DELETE_FILES = _lt.session.delete_files
 SAVE_INFO_DICT = _lt.save_resume_flags_t.save_info_dict
 SAVE_IF_NEEDED = _lt.save_resume_flags_t.only_if_modified
-STATE_SEEDING = _lt.torrent_status.states.seeding
-STATE_FINISHED = _lt.torrent_status.states.finished
-STATE_CHECKING = _lt.torrent_status.states.checking_files
-STATE_METADATA = _lt.torrent_status.states.downloading_metadata
 PEER_SEED = _lt.peer_info.seed
-
 
 
 class TorrentError(ValueError):

@@ -34,12 +34,16 @@ class ResumeStore:
         return self.directory / f"{info_hash}{suffix}"
 
     def save(self, info_hash: str, data: bytes) -> None:
-        """tmp + fsync, the current file becomes the backup, tmp becomes current, fsync of the
-        folder. A crash at any point leaves a whole current file, or a whole backup."""
+        """tmp + fsync, the current file is linked as the backup, tmp replaces current, fsync
+        of the folder. The current file exists at every moment, whole, old or new."""
         target = self.path(info_hash)
         tmp = self._write_tmp(target, data)
+        backup = self.path(info_hash, BACKUP)
+        linked = backup.with_name(backup.name + ".tmp")
         with contextlib.suppress(FileNotFoundError):
-            os.replace(target, self.path(info_hash, BACKUP))
+            linked.unlink(missing_ok=True)
+            os.link(target, linked)
+            os.replace(linked, backup)
         os.replace(tmp, target)
         self._sync_folder()
 

@@ -19,15 +19,8 @@ import math
 import re
 from typing import Any
 
-from swarmplayer.engine.media import is_video
-
-
-class LiveStreamError(ValueError):
-    """A live .tstream: there is no fixed content to hash-check, so the engine cannot play it."""
-
-    def __init__(self, message: str = "live streams are not supported yet") -> None:
-        super().__init__(message)
-
+from ..errors import Unsupported
+from .media import is_video
 
 # The first field is unbounded ("90:00" is 90 minutes); later ones are base-60 digits.
 _PLAYTIME = re.compile(r"\d+(?::[0-5]?\d){0,2}(?:\.\d+)?", re.ASCII)
@@ -68,10 +61,10 @@ def is_live(meta: dict[Any, Any]) -> bool:
     return _get(_get(meta, "info"), "live") is not None
 
 
-def check_not_live(meta: dict[Any, Any]) -> None:
-    """Raise LiveStreamError for a live .tstream."""
-    if is_live(meta):
-        raise LiveStreamError
+def check_not_live(meta: Any) -> None:
+    """The one refusal of a live .tstream (no fixed content to hash-check: nothing to play)."""
+    if isinstance(meta, dict) and is_live(meta):
+        raise Unsupported("live streams are not supported yet", code="live_unsupported")
 
 
 def _seconds(value: Any) -> float | None:
