@@ -160,6 +160,8 @@ def test_with_nothing_readable_the_torrent_is_reported_broken_and_its_data_kept(
     assert [t["state"] for t in listed if t["info_hash"] == d.info_hash] == ["broken"]
     second.janitor.tick()  # the cache policy leaves it alone
     assert d.data().exists()
+    pin = api(second.url, "POST", f"/api/v1/cache/{d.info_hash}/pin")
+    assert pin.status == 503 and pin.json()["error"] == "broken"
 
     # Adding it again repairs it: the data on disk is checked, not fetched again.
     d.seeder.session.pause()

@@ -20,7 +20,7 @@ from typing import Any
 from ..config import Config
 from ..engine.engine import Engine
 from ..engine.status import DISK_FULL, TorrentStatus
-from ..errors import NotFound
+from ..errors import NotFound, Unavailable
 from ..periodic import Periodic
 from ..store import Store
 from ..units import parse_amount
@@ -168,7 +168,11 @@ class Janitor:
         """Pin a torrent (never evicted) or keep it (not evicted before it completes)."""
         if flag not in FLAGS:
             raise ValueError(f"no cache flag {flag!r}")
-        info_hash = self.engine.status(info_hash).info_hash  # NotFound for an unknown one
+        status = self.engine.status(info_hash)  # NotFound for an unknown one
+        if status.broken:
+            raise Unavailable(f"torrent {status.info_hash} is broken: {status.error}",
+                              code="broken")
+        info_hash = status.info_hash
         with self._lock:
             self.store.set_cache_flag(info_hash, flag, value)
         return next(i for i in self.report()["items"] if i["info_hash"] == info_hash)
