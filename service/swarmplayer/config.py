@@ -89,6 +89,9 @@ class Config:
     governor_profile: str = field(default="auto", metadata=_checked(check_profile_name))
     tuning: str = field(default="", metadata=_checked(parse_tuning))
     monitor_interval: float = field(default=5.0, metadata=_range(0.5, 3600))  # seconds
+    # Folders (os.pathsep-separated) whose torrent files a LAN client may add by path; empty:
+    # the user's Downloads and the data dir. The box itself may give any path.
+    allowed_paths: str = field(default="", metadata=_checked(str))
 
     @property
     def cache_dir(self) -> Path:
@@ -101,6 +104,12 @@ class Config:
     @property
     def db_path(self) -> Path:
         return Path(self.data_dir) / "state.sqlite3"
+
+    @property
+    def allowed_folders(self) -> tuple[Path, ...]:
+        given = [p for p in self.allowed_paths.split(os.pathsep) if p.strip()]
+        folders = given or [str(Path.home() / "Downloads"), self.data_dir]
+        return tuple(Path(p.strip()).expanduser().resolve() for p in folders)
 
     @classmethod
     def for_tests(cls, data_dir: str | os.PathLike[str], **overrides: Any) -> Config:

@@ -81,6 +81,19 @@ class Unavailable(ServiceError):
     code = "unavailable"
 
 
+class Busy(Unavailable):
+    """Every slot for this kind of work is taken (fetches, streams): try again shortly."""
+
+    code = "busy"
+
+
+class Forbidden(ServiceError):
+    """Not for this client (a local path asked from another machine)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class StreamClosed(ServiceError):
     """The torrent went away (removed), or the client did, while a reader waited on it."""
 

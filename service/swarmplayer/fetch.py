@@ -17,6 +17,7 @@ from io import BufferedReader, RawIOBase
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+from .addresses import bad_host
 from .errors import BadInput, FetchFailed, TooLarge, one_line, shown
 
 USER_AGENT = "SwarmPlayer/0.1"
@@ -24,7 +25,6 @@ CHUNK = 64 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
 # Spaces, CR/LF and the other control characters: urlsplit() would quietly drop some of them.
 _BAD_CHARS = re.compile(r"[\x00-\x20\x7f]")
-_HOST_NAME = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=%-]+")
 # What may stay unquoted in a path or query (RFC 3986 reserved and unreserved, and "%").
 _URL_SAFE = "/:@!$&'()*+,;=?~-._%"
 
@@ -88,14 +88,9 @@ def _host(netloc: str, hostname: str | None, url: str) -> str:
         host = hostname.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise _invalid(f"not a valid host name: {shown(url)}") from None
-    if not _HOST_NAME.fullmatch(host):
-        raise _invalid(f"not a valid host name: {shown(url)}")
-    if host.rstrip(".").rpartition(".")[2].isdigit():
-        # A name ending in a number is an IPv4 address or nothing (999.1.1.1 is nothing).
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            raise _invalid(f"not a valid IPv4 address: {shown(url)}") from None
+    why = bad_host(host)
+    if why:
+        raise _invalid(f"{why}: {shown(url)}")
     return host
 
 
