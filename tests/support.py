@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import os
 import subprocess
 import threading
 import time
@@ -27,7 +28,7 @@ T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[1]
 # CI clones the repository with the shared folder beside it.
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("SWARMPLAYER_CORPUS", REPO.parent / "shared" / "corpus"))
 HTTP_TIMEOUT = 30.0
 
 

@@ -96,7 +96,7 @@ def test_local_path_is_read_and_streams(service: Service, seeded: tuple[Path, by
 @pytest.mark.parametrize("payload, code", [
     ({"url": "http://127.0.0.1:9/missing.torrent"}, "fetch_failed"),
     ({"path": "/nonexistent/film.torrent"}, "not_found"),
-    ({"source": "ftp://example.invalid/film.torrent"}, "bad_request"),
+    ({"source": "ftp://example.invalid/film.torrent"}, "invalid_source"),
     ({"magnet": "magnet:?dn=no-hash"}, "invalid_magnet"),
     ({"magnet": "magnet:?xt=urn:btih:" + "a" * 40, "peers": ["nowhere"]}, "invalid_peer"),
 ])
