@@ -24,7 +24,8 @@ _NAMES = {"tr": "tracker", "ws": "web seed", "as": "source", "xs": "source", "x.
 
 
 def is_magnet(text: str) -> bool:
-    return bool(_PREFIX.match(text))
+    """Whether `text` is meant as a magnet link (a bad one is then an invalid magnet)."""
+    return text[:7].lower() == "magnet:"
 
 
 def sanitise(uri: str) -> tuple[str, list[str]]:
