@@ -48,7 +48,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        code = re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_")
+        # A body over MAX_CONTENT_LENGTH is werkzeug's 413: the same code as every other cap.
+        code = "too_large" if exc.code == 413 else re.sub(
+            r"\W+", "_", (exc.name or "error").lower()).strip("_")
         response = error_response(exc.code or 500, code, exc.description or exc.name)
         # Keep what the exception says beyond its body: Allow on 405, Content-Range on 416.
         for name, value in exc.get_headers():
