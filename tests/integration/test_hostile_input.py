@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from support import Reply, api, assert_json_error, fetch
 from swarmplayer import sources
 from swarmplayer.api.limits import plan
 from swarmplayer.engine import lt
-from swarmplayer.supervisor import Service
+from swarmplayer.supervisor import HTTP_CONNECTIONS, Service
 
 HEX = "ab" * 20
 
@@ -364,3 +365,22 @@ def test_echoed_input_is_cut(quiet: Service, payload: dict[str, str]) -> None:
     body = reply.json()
     assert reply.status >= 400 and body["error"]
     assert len(body["message"]) <= 400, len(body["message"])
+
+
+def test_api_answers_past_a_pile_of_idle_sockets(quiet: Service) -> None:
+    """Sockets that connect and say nothing (or half a request) hold no request thread."""
+    port = int(quiet.url.rsplit(":", 1)[1])
+    idle = []
+    try:
+        for n in range(min(150, HTTP_CONNECTIONS - 20)):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if n % 2:
+                sock.sendall(b"POST /api/v1/torrents HTTP/1.1\r\nHost: x\r\nContent-Le")
+            idle.append(sock)
+        for _ in range(5):
+            started = time.monotonic()
+            assert fetch(f"{quiet.url}/api/v1/info", timeout=5).status == 200
+            assert time.monotonic() - started < 1.0
+    finally:
+        for sock in idle:
+            sock.close()
