@@ -15,13 +15,23 @@ class Slots:
         self.limit = limit
         self.what = what
         self._free = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._taken = 0
+
+    @property
+    def in_use(self) -> int:
+        return self._taken
 
     def take(self) -> None:
         """Take a slot, or raise Busy when none is free (never waits)."""
         if not self._free.acquire(blocking=False):
             raise Busy(f"{self.limit} {self.what} are going on already: try again in a moment")
+        with self._lock:
+            self._taken += 1
 
     def give_back(self) -> None:
+        with self._lock:
+            self._taken -= 1
         self._free.release()
 
     @contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from hostile import HostileServer
-from support import Reply, api, assert_json_error, fetch
+from support import Reply, api, assert_json_error, fetch, wait_until
 
 from swarmplayer import sources
 from swarmplayer.api.limits import plan
@@ -384,3 +384,20 @@ def test_api_answers_past_a_pile_of_idle_sockets(quiet: Service) -> None:
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_stream_slots_come_back_however_a_stream_ends(
+        swarm: Callable[..., Any], video: Callable[..., Path]) -> None:
+    """Read whole, cut mid-body by the client, HEAD, refused range: every slot is given back."""
+    s = swarm(video("film.mp4", seconds=4, bitrate="1M"))
+    url = f"{s.service.url}/stream/{s.info_hash}"
+    assert fetch(url).body == s.data()
+    slots = s.service.app.extensions["swarmplayer"]["slots"]["stream"]  # made on first use
+    assert fetch(url, "HEAD").status == 200
+    assert fetch(url, headers={"Range": "bytes=-0"}).status == 416
+    port = int(s.service.url.rsplit(":", 1)[1])
+    for _ in range(3):  # a player that reads a little and hangs up
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(f"GET /stream/{s.info_hash} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    wait_until(lambda: slots.in_use == 0, 20, "every stream slot to come back")
