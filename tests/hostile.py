@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import socket
+import ssl
 import threading
 import zlib
 from collections.abc import Callable
@@ -23,14 +24,16 @@ class HostileServer:
     """Serves `routes` (path → handler(conn, request headers)) on an ephemeral loopback port
     until close(); every connection has its own thread and ends at close()."""
 
-    def __init__(self, torrent: bytes = b"d4:infod4:name1:xee") -> None:
+    def __init__(self, torrent: bytes = b"d4:infod4:name1:xee",
+                 tls: ssl.SSLContext | None = None) -> None:
         self.torrent = torrent
+        self._tls = tls
         self.stopping = threading.Event()
         self.requests: list[str] = []
         self._sock = socket.create_server(("127.0.0.1", 0))
         self._sock.settimeout(0.2)
         self.port = self._sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._threads: list[threading.Thread] = []
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -65,6 +68,9 @@ class HostileServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
+            if self._tls is not None:
+                conn.settimeout(10)
+                conn = self._tls.wrap_socket(conn, server_side=True)
             path, headers = _read_request(conn)
             self.requests.append(path)
             route = ROUTES.get([*path.split("?")[0].split("/"), ""][1])
@@ -72,7 +78,7 @@ class HostileServer:
                 _send(conn, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
             else:
                 route(self, conn, path, headers)
-        except OSError:
+        except OSError:  # ssl.SSLError too: a client that refused our certificate
             pass
         finally:
             _quietly(conn.close)

@@ -3,9 +3,13 @@ FetchFailed or TooLarge with a one-line reason, within the deadline; bad URLs ne
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hostile import HostileServer
@@ -145,3 +149,47 @@ def test_conditional_get(hostile: HostileServer) -> None:
     assert since.not_modified
     changed = fetch(f"{hostile.url}/conditional", max_bytes=1000, etag='"v0"')
     assert changed.status == 200 and changed.body == TORRENT
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made by the openssl command)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command (tools/bootstrap.sh installs it): TLS cases not run")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[HostileServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = HostileServer(TORRENT, tls=context)
+    yield server
+    server.close()
+
+
+def test_https_with_an_unknown_certificate_is_fetch_failed(tls_server: HostileServer) -> None:
+    with pytest.raises(FetchFailed) as raised:
+        fetch(f"{tls_server.url}/ok", max_bytes=1000)
+    assert "TLS" in raised.value.message and "\n" not in raised.value.message
+
+
+def test_https_drip_and_gzip_through_tls(tls_server: HostileServer,
+                                         certificate: tuple[Path, Path],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the certificate trusted (OpenSSL's SSL_CERT_FILE), the same bounds hold over TLS."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    assert fetch(f"{tls_server.url}/gzip", max_bytes=len(TORRENT)).body == TORRENT
+    started = time.monotonic()
+    with pytest.raises(FetchFailed):
+        fetch(f"{tls_server.url}/drip", max_bytes=1 << 20, deadline=1.5, read_timeout=1.0)
+    assert time.monotonic() - started < 3.5
+    with pytest.raises(TooLarge):
+        fetch(f"{tls_server.url}/bomb/64", max_bytes=1 << 20)
