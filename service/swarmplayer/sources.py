@@ -104,8 +104,11 @@ def read_torrent_file(path: Path) -> bytes:
     except ValueError:  # e.g. a NUL byte, which no path can hold
         raise BadInput(f"not a file path: {shown(path)}") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise _not_regular(path)
+        if info.st_size > MAX_TORRENT_BYTES:  # no need to read it to know
+            raise TooLarge(f"{shown(path)} is larger than a torrent file can be")
         data = bytearray()
         while len(data) <= MAX_TORRENT_BYTES:
             chunk = os.read(fd, MAX_TORRENT_BYTES + 1 - len(data))
