@@ -25,7 +25,7 @@ setup(
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],
-        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5",
+        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5", "hypothesis>=6.80,<7",
                  "import-linter>=2.0,<3"],
     },
     entry_points={"console_scripts": ["swarmplayer=swarmplayer.cli:main"]},

@@ -28,6 +28,7 @@ if command -v apt-get >/dev/null; then
     # ffmpeg makes and decodes the test videos; systemd-analyze and shellcheck check deploy/.
     pkgs=(ffmpeg systemd shellcheck)
     [ "$want" = main ] || pkgs+=(python3-libtorrent python3-venv python3-pip)
+    pkgs+=(openssl)  # self-signed certificates for the TLS cases of the fetch tests
     apt_install "${pkgs[@]}"
 else
     command -v ffmpeg >/dev/null || echo "warning: no apt-get and no ffmpeg: video tests will skip" >&2

@@ -22,6 +22,9 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+# Open HTTP connections at once (players keep theirs alive; phones and Kodi add a few each).
+HTTP_CONNECTIONS = 400
+
 
 class _EarlyCloseAtDebug(logging.Filter):
     """waitress warns "application returned too few bytes … for specified Content-Length" when
@@ -86,6 +89,11 @@ class Service:
             outbuf_high_watermark=256 << 10,
             ident="SwarmPlayer",
             clear_untrusted_proxy_headers=True,
+            # Idle sockets hold no thread, but past connection_limit waitress stops accepting:
+            # room for many, and idle ones closed after 30 s (not 120), so a pile of silent
+            # sockets cannot shut the API out for long.
+            connection_limit=HTTP_CONNECTIONS,
+            channel_timeout=30,
         )
         self._thread = threading.Thread(target=self._server.run, name="swarmplayer-http",
                                         daemon=True)
