@@ -11,7 +11,7 @@ test: lint test-main test-deb
 
 lint:
 	tools/bootstrap.sh main
-	.venv/bin/ruff check service tests bench
+	.venv/bin/ruff check service tests bench addon addon_entry.py service_entry.py
 
 test-main:
 	tools/bootstrap.sh main
@@ -25,6 +25,14 @@ test-deb:
 bench:
 	tools/bootstrap.sh main
 	.venv/bin/python -m bench
+
+# The Kodi add-on zip, from the committed tree (.gitattributes export-ignore leaves the rest out).
+ADDON_VERSION = $(shell sed -n 's/.*<addon id="[^"]*" name="[^"]*" version="\([^"]*\)".*/\1/p' addon.xml)
+addon:
+	mkdir -p build
+	git archive --format=zip --prefix=plugin.video.swarmplayer/ \
+		-o build/plugin.video.swarmplayer-$(ADDON_VERSION).zip HEAD
+	@echo build/plugin.video.swarmplayer-$(ADDON_VERSION).zip
 
 clean:
 	rm -rf .venv .venv-deb build *.egg-info service/*.egg-info
