@@ -1,0 +1,115 @@
+"""The add-on in a real Kodi 20 (Xvfb, PulseAudio null sink): installed from the built zip, its
+screens listed through JSON-RPC, a torrent played that the service streams from real peers."""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kodi import Kodi, wait_for
+from support import REPO, api
+
+pytestmark = pytest.mark.e2e
+
+PLUGIN = "plugin://plugin.video.swarmplayer/"
+SHOTS = REPO / "build" / "screenshots"
+FIRST_FRAME_S = 120  # generous: a loaded 2-core machine decodes in software
+
+
+def show_screen(kodi: Kodi, path: str, shot: str, at_least: int) -> Path:
+    """Open a plugin folder in Kodi's video window and take a screenshot once it is listed."""
+    kodi.call("GUI.ActivateWindow", window="videos", parameters=[path])
+
+    def listed() -> bool:
+        labels = kodi.call("XBMC.GetInfoLabels", labels=["Container.FolderPath",
+                                                         "Container.NumItems"])
+        return labels["Container.FolderPath"].startswith(path.rstrip("/")) and \
+            int(labels["Container.NumItems"] or 0) >= at_least and \
+            not kodi.call("XBMC.GetInfoBooleans", booleans=["Container.IsUpdating"])[
+                "Container.IsUpdating"]
+    wait_for(listed, 60, f"Kodi to list {path}", kodi.log_tail)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return kodi.screenshot(SHOTS / shot)
+
+
+def test_home_lists_every_entry(kodi: Kodi) -> None:
+    labels = [f["label"] for f in kodi.directory(PLUGIN)]
+    assert labels == ["Continue watching", "Next up", "Shows", "Subscriptions", "Search",
+                      "Open a link", "Downloads & cache", "Service status", "Settings"]
+    assert show_screen(kodi, PLUGIN, "kodi-home.png", 9).stat().st_size > 10_000
+
+
+def test_downloads_lists_the_services_torrents(kodi: Kodi, seed, clip: Path) -> None:
+    info_hash = seed(clip)
+    entries = kodi.directory(PLUGIN + "downloads")
+    assert any(f"ih={info_hash}" in f["file"] for f in entries), entries
+    files = kodi.directory(PLUGIN + f"torrent?ih={info_hash}")
+    assert [f["label"] for f in files] == ["clip.mp4"]
+    assert files[0]["filetype"] == "file"
+
+
+def play(kodi: Kodi, url: str, after: float = 0.0) -> float:
+    """Player.Open a plugin URL; the seconds until media time passes `after` (first frame)."""
+    started = time.monotonic()
+    kodi.call("Player.Open", item={"file": url})
+    wait_for(lambda: (kodi.times() or (0, 0))[0] > after, FIRST_FRAME_S,
+             f"Kodi to play {url} past {after:.0f} s", kodi.log_tail)
+    return time.monotonic() - started
+
+
+def advances(kodi: Kodi, by: float = 2.0) -> float:
+    start = (kodi.times() or (0, 0))[0]
+    return wait_for(lambda: (kodi.times() or (0, 0))[0] >= start + by and kodi.times()[0],
+                    60, f"media time to advance {by:g} s from {start:.1f}", kodi.log_tail)
+
+
+def file_state(base: str, info_hash: str) -> dict[str, Any]:
+    return api(base, "GET", f"/api/v1/torrents/{info_hash}").json()["files"][0]
+
+
+def stop(kodi: Kodi) -> None:
+    player = kodi.player_id()
+    if player is not None:
+        kodi.call("Player.Stop", playerid=player)
+    wait_for(lambda: kodi.player_id() is None, 60, "the player to stop", kodi.log_tail)
+
+
+def test_play_seek_stop_resume_and_mark_watched(kodi: Kodi, kodi_service, seed, clip: Path,
+                                                record_property) -> None:
+    info_hash = seed(clip)
+    url = PLUGIN + "torrent/play?" + urllib.parse.urlencode({"file": 0, "ih": info_hash})
+    cold = play(kodi, url)
+    record_property("cold_first_frame_s", round(cold, 2))
+    print(f"\nOK -> first frame, cold torrent: {cold:.2f} s")
+    advances(kodi)
+    total = kodi.times()[1]
+    assert total == pytest.approx(40, abs=1.5)
+
+    kodi.call("Player.Seek", playerid=kodi.player_id(), value={"percentage": 50})
+    wait_for(lambda: (kodi.times() or (0, 0))[0] >= total / 2 - 1, 60, "the seek to 50 %",
+             kodi.log_tail)
+    stopped_at = advances(kodi, 2.0)
+    stop(kodi)
+
+    if "position" not in file_state(kodi_service.url, info_hash):
+        pytest.skip("the service has no play state for a torrent's files yet "
+                    "(PUT /torrents/<ih>/files/<n>/progress, the contract's c2-play part)")
+    wait_for(lambda: file_state(kodi_service.url, info_hash)["position"] >= stopped_at - 1.5,
+             30, "the resume point to reach the service", kodi.log_tail)
+    position = file_state(kodi_service.url, info_hash)["position"]
+    assert position == pytest.approx(stopped_at, abs=3)
+
+    warm = play(kodi, url, after=position - 2)
+    first = kodi.times()[0]
+    assert first >= position - 2, "the second play did not resume"
+    record_property("prefetched_first_frame_s", round(warm, 2))
+    print(f"OK -> first frame, resumed (data cached): {warm:.2f} s")
+    stop(kodi)
+
+    kodi.call("Addons.ExecuteAddon", addonid="plugin.video.swarmplayer",
+              params=f"/torrent/watched?file=0&ih={info_hash}&watched=1")
+    wait_for(lambda: file_state(kodi_service.url, info_hash)["watched"], 30,
+             "the file to be marked watched", kodi.log_tail)
