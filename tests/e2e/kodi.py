@@ -12,8 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import pytest
+from support import wait_until
 
 KODI_BIN = Path("/usr/lib/x86_64-linux-gnu/kodi/kodi.bin")
 ADDON_ID = "plugin.video.swarmplayer"
@@ -45,15 +44,11 @@ def missing() -> str:
 
 def wait_for(predicate: Callable[[], T], timeout: float, what: str,
              explain: Callable[[], str] = lambda: "", interval: float = 0.2) -> T:
-    end = time.monotonic() + timeout
-    pause = threading.Event()  # never set: a bounded pause between looks
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= end:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}\n{explain()}")
-        pause.wait(interval)
+    """support.wait_until, with Kodi's log (explain()) in the failure."""
+    try:
+        return wait_until(predicate, timeout, what, interval)
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"{failed}\n{explain()}")
 
 
 GUISETTINGS = """<settings version="2">
