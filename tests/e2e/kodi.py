@@ -232,6 +232,15 @@ class Kodi:
             return t["hours"] * 3600 + t["minutes"] * 60 + t["seconds"] + t["milliseconds"] / 1e3
         return seconds(props["time"]), seconds(props["totaltime"])
 
+    def player_closed(self) -> bool:
+        """No player is closing: Kodi logs each "waiting for threads to exit" of a closing
+        VideoPlayer with a "finished waiting" (the audio sink drains for a second or two after
+        GetActivePlayers is already empty, and the next Player.Open waits for it)."""
+        log = self.kodi_dir / "temp" / "kodi.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return text.count("VideoPlayer: waiting for threads to exit") == \
+            text.count("VideoPlayer: finished waiting")
+
     def log_tail(self, lines: int = 80) -> str:
         log = self.kodi_dir / "temp" / "kodi.log"
         if not log.exists():

@@ -74,7 +74,8 @@ def stop(kodi: Kodi) -> None:
     player = kodi.player_id()
     if player is not None:
         kodi.call("Player.Stop", playerid=player)
-    wait_for(lambda: kodi.player_id() is None, 60, "the player to stop", kodi.log_tail)
+    wait_for(lambda: kodi.player_id() is None and kodi.player_closed(), 60,
+             "the player to stop", kodi.log_tail)
 
 
 def test_play_seek_stop_resume_and_mark_watched(kodi: Kodi, kodi_service, seed, clip: Path,
@@ -113,3 +114,35 @@ def test_play_seek_stop_resume_and_mark_watched(kodi: Kodi, kodi_service, seed, 
               params=f"/torrent/watched?file=0&ih={info_hash}&watched=1")
     wait_for(lambda: file_state(kodi_service.url, info_hash)["watched"], 30,
              "the file to be marked watched", kodi.log_tail)
+
+
+def test_time_from_ok_to_first_frame(kodi: Kodi, kodi_service, seed, tmp_path: Path,
+                                     record_property) -> None:
+    """OK (Player.Open of the plugin URL) -> media time moving, for a torrent nobody has touched
+    and for one the service has prefetched (or, without prefetch, downloaded whole)."""
+    from media import make_video
+
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+    cold_clip = make_video(tmp_path / "a" / "cold.mp4", 20, kind="mp4", bitrate="1M")
+    warm_clip = make_video(tmp_path / "b" / "warm.mp4", 21, kind="mp4", bitrate="1M")
+    cold_ih, warm_ih = seed(Path(cold_clip)), seed(Path(warm_clip))
+
+    reply = api(kodi_service.url, "POST", f"/api/v1/torrents/{warm_ih}/prefetch", {})
+    if reply.status == 202:
+        how = "prefetched"
+        wait_for(lambda: (api(kodi_service.url, "GET", f"/api/v1/torrents/{warm_ih}").json()
+                          .get("prefetch") or {}).get("ready"), 60, "the prefetch")
+    else:
+        how = "downloaded whole (the service has no prefetch yet)"
+        wait_for(lambda: api(kodi_service.url, "GET", f"/api/v1/torrents/{warm_ih}").json()
+                 ["progress"] >= 1.0, 60, "the download")
+
+    timings = {}
+    for name, ih in (("cold", cold_ih), ("warm", warm_ih)):
+        url = PLUGIN + "torrent/play?" + urllib.parse.urlencode({"file": 0, "ih": ih})
+        timings[name] = play(kodi, url)
+        stop(kodi)
+        record_property(f"{name}_first_frame_s", round(timings[name], 2))
+    print(f"\nOK -> first frame: cold {timings['cold']:.2f} s, {how} {timings['warm']:.2f} s")
+    assert timings["cold"] < FIRST_FRAME_S and timings["warm"] < FIRST_FRAME_S

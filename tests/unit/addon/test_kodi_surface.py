@@ -32,3 +32,22 @@ def test_fake_names_exist_in_kodi(name: str) -> None:
                 if not method.startswith("_") and method[0].islower() and \
                         callable(getattr(value, method)):
                     assert hasattr(getattr(real, attr), method), f"{name}.{attr}.{method}"
+
+
+def test_the_info_tag_setters_exist_in_kodi_20() -> None:
+    """kodiutils sets InfoTagVideo fields by name: each setter must be Kodi's."""
+    from addon import kodiutils
+
+    real = _stub("xbmc").InfoTagVideo
+    asked: list[str] = []
+
+    class Tag:
+        def __getattr__(self, name: str) -> object:
+            asked.append(name)
+            assert hasattr(real, name), f"xbmc.InfoTagVideo.{name} is not Kodi API"
+            return lambda *args: None
+
+    info = {"mediatype": "episode", "title": "t", "tvshowtitle": "s", "plot": "p",
+            "playcount": 1, "season": 1, "episode": 2, "aired": "2026-01-01", "size": 9}
+    kodiutils._set_info_tag(Tag(), info, (1.0, 2.0))
+    assert "setResumePoint" in asked and "setFirstAired" in asked
