@@ -93,3 +93,15 @@ def test_status_shows_the_service(kodi: fakekodi.Kodi, service) -> None:
 def test_an_unknown_route_fails_the_directory(kodi: fakekodi.Kodi) -> None:
     run("no/such/screen")
     assert kodi.called("endOfDirectory") == [((False,), {})]
+
+
+@pytest.mark.integration
+def test_a_silent_swarm_is_dead_after_the_setting(kodi: fakekodi.Kodi, service) -> None:
+    fakekodi.point_at(service.url)
+    kodi.settings["dead_after"] = "1"
+    kodi.input_answers.append("magnet:?xt=urn:btih:" + "6" * 40)
+    run("open_link")
+    run("torrent/play", "?ih=" + "6" * 40)
+    assert kodi.resolved[0] is False
+    assert kodi.called("notification")[-1][0][1] == kodi.strings[text.DEAD_SWARM]
+    assert kodi.called("ok") == []  # a notification, not a dialog to dismiss
