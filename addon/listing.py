@@ -41,7 +41,7 @@ def home(tr: Tr, url: Url) -> list[Item]:
     entries = [
         (text.CONTINUE, "continue"), (text.NEXT_UP, "next_up"), (text.SHOWS, "shows"),
         (text.SUBSCRIPTIONS, "subscriptions"), (text.SEARCH, "search"),
-        (text.OPEN_LINK, "open_link"), (text.DOWNLOADS, "downloads"),
+        (text.OPEN_LINK, "links"), (text.DOWNLOADS, "downloads"),
         (text.STATUS, "status"), (text.SETTINGS, "settings"),
     ]
     # Status and Settings are actions, not folders: Kodi must not wait for a listing.
@@ -137,7 +137,7 @@ def show_item(show: Json, tr: Tr, url: Url, subscriptions_id: int | None = None)
     art = {"thumb": show["artwork"], "poster": show["artwork"]} if show.get("artwork") else {}
     info = {"mediatype": "tvshow", "title": show["title"], "tvshowtitle": show["title"],
             "episode": show.get("episodes") or 0}
-    return Item(show["title"], url("show", id=show["id"]), label2=str(unwatched) or "",
+    return Item(show["title"], url("show", id=show["id"]), label2=str(unwatched),
                 info=info, art=art, context=context)
 
 
@@ -197,6 +197,14 @@ def torrents(items: list[Json], tr: Tr, url: Url) -> list[Item]:
                                "plot": f"{progress} {torrent.get('state', '')}"},
                          context=context))
     return made
+
+
+def cache_summary(cache: Json, tr: Tr, url: Url) -> Item:
+    """"Cache: 1.2 GB of 8.0 GB" at the top of Downloads; OK shows the service's status."""
+    quota = (cache.get("quota") or {}).get("bytes")
+    label = tr(text.CACHE_SUMMARY).format(human_size(cache.get("usage")) or "0 B",
+                                          human_size(quota) or "-")
+    return Item(label, url("status"), folder=False)
 
 
 def torrent_files(torrent: Json, tr: Tr, url: Url) -> list[Item]:

@@ -126,14 +126,8 @@ def search(handle: int, q: str = "") -> None:
 @route("downloads")
 def downloads(handle: int) -> None:
     api = client()
-    cache = api.cache()
-    items = listing.torrents(api.torrents(), kodiutils.tr, url)
-    _reached()
-    kodiutils.show_directory(handle, items, "videos", ("LABEL",))
-    quota = cache.get("quota") or {}
-    kodiutils.notify(kodiutils.tr(text.CACHE_SUMMARY).format(
-        listing.human_size(cache.get("usage")) or "0 B",
-        listing.human_size(quota.get("bytes")) or "-"))
+    items = [listing.cache_summary(api.cache(), kodiutils.tr, url)]
+    _show(handle, items + listing.torrents(api.torrents(), kodiutils.tr, url))
 
 
 @route("status")
@@ -155,6 +149,13 @@ def settings(handle: int) -> None:
 
 
 # ---- links and plain torrents -----------------------------------------------------------------
+
+@route("links")
+def links(handle: int) -> None:
+    """Open a link: type one (the keyboard only when asked for), or pick one the phone sent."""
+    typed = listing.Item(kodiutils.tr(text.TYPE_LINK), url("open_link"))
+    _show(handle, [typed, *listing.torrents(client().torrents(), kodiutils.tr, url)])
+
 
 @route("open_link")
 def open_link(handle: int, link: str = "") -> None:

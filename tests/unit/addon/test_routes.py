@@ -68,6 +68,24 @@ def test_open_a_link_and_play_a_file(kodi: fakekodi.Kodi, service, video, tmp_pa
 
 
 @pytest.mark.integration
+def test_links_and_downloads_list_the_services_torrents(kodi: fakekodi.Kodi, service) -> None:
+    fakekodi.point_at(service.url)
+    kodi.input_answers.append("magnet:?xt=urn:btih:" + "7" * 40 + "&dn=from+the+phone")
+    run("open_link")
+    kodi.directory.clear()
+    run("links")
+    labels = [item.label for _, item, _ in kodi.directory]
+    assert labels == [kodi.strings[text.TYPE_LINK], "from the phone"]
+    assert kodi.called("input") == [((kodi.strings[text.LINK_PROMPT],), {})]  # only when typed
+    kodi.directory.clear()
+    run("downloads")
+    (summary, _, folder), (torrent, _, _) = kodi.directory
+    assert summary.endswith("/status") and not folder
+    assert kodi.directory[0][1].label.startswith("Cache: ")
+    assert torrent == PLUGIN + "torrent?ih=" + "7" * 40
+
+
+@pytest.mark.integration
 def test_cancel_while_waiting_for_peers_refuses_cleanly(kodi: fakekodi.Kodi, service) -> None:
     fakekodi.point_at(service.url)
     magnet = "magnet:?xt=urn:btih:" + "5" * 40 + "&dn=nobody"
