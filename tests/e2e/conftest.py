@@ -48,10 +48,18 @@ def kodi(tmp_path_factory: pytest.TempPathFactory, addon_zip: Path,
         made.stop()
 
 
-@pytest.fixture(scope="session")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("media")
-    return Path(make_video(folder / "clip.mp4", VIDEO_SECONDS, kind="mp4", bitrate="1M"))
+@pytest.fixture
+def clip(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """A real video named after the test, so each test has a torrent (and play state) of its
+    own on the session's service."""
+
+    def make(seconds: float = VIDEO_SECONDS) -> Path:
+        folder = tmp_path / f"media{len(list(tmp_path.glob('media*')))}"
+        folder.mkdir()
+        name = f"{request.node.name.removeprefix('test_')[:40]}.mp4"
+        return Path(make_video(folder / name, seconds, kind="mp4", bitrate="1M"))
+
+    return make
 
 
 @pytest.fixture

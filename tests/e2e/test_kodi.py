@@ -42,13 +42,28 @@ def test_home_lists_every_entry(kodi: Kodi) -> None:
     assert show_screen(kodi, PLUGIN, "kodi-home.png", 9).stat().st_size > 10_000
 
 
-def test_downloads_lists_the_services_torrents(kodi: Kodi, seed, clip: Path) -> None:
-    info_hash = seed(clip)
+def test_downloads_lists_the_services_torrents(kodi: Kodi, seed, clip) -> None:
+    video = clip()
+    info_hash = seed(video)
     entries = kodi.directory(PLUGIN + "downloads")
     assert any(f"ih={info_hash}" in f["file"] for f in entries), entries
     files = kodi.directory(PLUGIN + f"torrent?ih={info_hash}")
-    assert [f["label"] for f in files] == ["clip.mp4"]
+    assert [f["label"] for f in files] == [video.name]
     assert files[0]["filetype"] == "file"
+
+
+def run_action(kodi: Kodi, path: str) -> None:
+    """What a context-menu entry does: RunPlugin of the add-on with that path."""
+    kodi.call("Addons.ExecuteAddon", addonid="plugin.video.swarmplayer", params=path)
+
+
+def test_delete_from_cache_from_the_context_menu(kodi: Kodi, kodi_service, seed,
+                                                 clip) -> None:
+    info_hash = seed(clip())
+    assert any(info_hash in f["file"] for f in kodi.directory(PLUGIN + "downloads"))
+    run_action(kodi, f"/torrent/delete?ih={info_hash}")
+    wait_for(lambda: api(kodi_service.url, "GET", f"/api/v1/torrents/{info_hash}").status == 404,
+             60, "the torrent to be deleted", kodi.log_tail)
 
 
 def play(kodi: Kodi, url: str, after: float = 0.0) -> float:
@@ -78,9 +93,9 @@ def stop(kodi: Kodi) -> None:
              "the player to stop", kodi.log_tail)
 
 
-def test_play_seek_stop_resume_and_mark_watched(kodi: Kodi, kodi_service, seed, clip: Path,
+def test_play_seek_stop_resume_and_mark_watched(kodi: Kodi, kodi_service, seed, clip,
                                                 record_property) -> None:
-    info_hash = seed(clip)
+    info_hash = seed(clip())
     url = PLUGIN + "torrent/play?" + urllib.parse.urlencode({"file": 0, "ih": info_hash})
     cold = play(kodi, url)
     record_property("cold_first_frame_s", round(cold, 2))
@@ -110,23 +125,16 @@ def test_play_seek_stop_resume_and_mark_watched(kodi: Kodi, kodi_service, seed, 
     print(f"OK -> first frame, resumed (data cached): {warm:.2f} s")
     stop(kodi)
 
-    kodi.call("Addons.ExecuteAddon", addonid="plugin.video.swarmplayer",
-              params=f"/torrent/watched?file=0&ih={info_hash}&watched=1")
+    run_action(kodi, f"/torrent/watched?file=0&ih={info_hash}&watched=1")
     wait_for(lambda: file_state(kodi_service.url, info_hash)["watched"], 30,
              "the file to be marked watched", kodi.log_tail)
 
 
-def test_time_from_ok_to_first_frame(kodi: Kodi, kodi_service, seed, tmp_path: Path,
+def test_time_from_ok_to_first_frame(kodi: Kodi, kodi_service, seed, clip,
                                      record_property) -> None:
     """OK (Player.Open of the plugin URL) -> media time moving, for a torrent nobody has touched
     and for one the service has prefetched (or, without prefetch, downloaded whole)."""
-    from media import make_video
-
-    for folder in ("a", "b"):
-        (tmp_path / folder).mkdir()
-    cold_clip = make_video(tmp_path / "a" / "cold.mp4", 20, kind="mp4", bitrate="1M")
-    warm_clip = make_video(tmp_path / "b" / "warm.mp4", 21, kind="mp4", bitrate="1M")
-    cold_ih, warm_ih = seed(Path(cold_clip)), seed(Path(warm_clip))
+    cold_ih, warm_ih = seed(clip(20)), seed(clip(21))
 
     reply = api(kodi_service.url, "POST", f"/api/v1/torrents/{warm_ih}/prefetch", {})
     if reply.status == 202:
