@@ -74,5 +74,6 @@ def resolve_stream(handle: int, url: str, path: str, subtitles: list[str],
 
 
 def refuse(handle: int, message: str) -> None:
+    kodiutils.log(f"not playing: {message}")
     kodiutils.notify(message, error=True)
     kodiutils.resolve(handle, None)

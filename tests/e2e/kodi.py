@@ -232,21 +232,20 @@ class Kodi:
             return t["hours"] * 3600 + t["minutes"] * 60 + t["seconds"] + t["milliseconds"] / 1e3
         return seconds(props["time"]), seconds(props["totaltime"])
 
+    def log_text(self) -> str:
+        log = self.kodi_dir / "temp" / "kodi.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
     def player_closed(self) -> bool:
         """No player is closing: Kodi logs each "waiting for threads to exit" of a closing
         VideoPlayer with a "finished waiting" (the audio sink drains for a second or two after
         GetActivePlayers is already empty, and the next Player.Open waits for it)."""
-        log = self.kodi_dir / "temp" / "kodi.log"
-        text = log.read_text(errors="replace") if log.exists() else ""
+        text = self.log_text()
         return text.count("VideoPlayer: waiting for threads to exit") == \
             text.count("VideoPlayer: finished waiting")
 
     def log_tail(self, lines: int = 80) -> str:
-        log = self.kodi_dir / "temp" / "kodi.log"
-        if not log.exists():
-            return "(no kodi.log yet)"
-        return "--- kodi.log ---\n" + "\n".join(
-            log.read_text(errors="replace").splitlines()[-lines:])
+        return "--- kodi.log ---\n" + "\n".join(self.log_text().splitlines()[-lines:])
 
     def screenshot(self, path: Path) -> Path:
         """The Xvfb screen as PNG (xwd + ImageMagick)."""

@@ -66,6 +66,21 @@ def test_delete_from_cache_from_the_context_menu(kodi: Kodi, kodi_service, seed,
              60, "the torrent to be deleted", kodi.log_tail)
 
 
+def test_back_while_prebuffering_cancels_without_an_error_dialog(kodi: Kodi, kodi_service,
+                                                                 seed) -> None:
+    silent = "e" * 40  # a magnet nobody seeds: the dialog waits for peers
+    api(kodi_service.url, "POST", "/api/v1/torrents", {"source": f"magnet:?xt=urn:btih:{silent}"})
+    kodi.call("Player.Open", item={"file": PLUGIN + f"torrent/play?ih={silent}"})
+    wait_for(lambda: kodi.visible("progressdialog"), 60, "the prebuffer dialog", kodi.log_tail)
+    kodi.call("Input.Back")
+    wait_for(lambda: not kodi.visible("progressdialog"), 30, "the dialog to close",
+             kodi.log_tail)
+    wait_for(lambda: "Cancelled" in kodi.log_text(), 30, "the add-on to give up",
+             kodi.log_tail)
+    assert kodi.player_id() is None
+    assert not kodi.visible("okdialog") and not kodi.visible("yesnodialog"), kodi.log_tail()
+
+
 def play(kodi: Kodi, url: str, after: float = 0.0) -> float:
     """Player.Open a plugin URL; the seconds until media time passes `after` (first frame)."""
     started = time.monotonic()
