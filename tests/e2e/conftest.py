@@ -3,8 +3,11 @@ a local swarm of real libtorrent peers per test."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -53,13 +56,38 @@ def clip(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
     """A real video named after the test, so each test has a torrent (and play state) of its
     own on the session's service."""
 
-    def make(seconds: float = VIDEO_SECONDS) -> Path:
+    def make(seconds: float = VIDEO_SECONDS, name: str = "") -> Path:
         folder = tmp_path / f"media{len(list(tmp_path.glob('media*')))}"
         folder.mkdir()
-        name = f"{request.node.name.removeprefix('test_')[:40]}.mp4"
+        name = name or f"{request.node.name.removeprefix('test_')[:40]}.mp4"
         return Path(make_video(folder / name, seconds, kind="mp4", bitrate="1M"))
 
     return make
+
+
+@pytest.fixture
+def serve_file(tmp_path: Path) -> Iterator[Callable[[str, bytes], str]]:
+    """Serve bytes over HTTP on 127.0.0.1 (an RSS feed); returns the URL."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-www", daemon=True)
+    thread.start()
+
+    def put(name: str, data: bytes) -> str:
+        (root / name).write_bytes(data)
+        return f"http://127.0.0.1:{server.server_port}/{name}"
+
+    yield put
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 @pytest.fixture
@@ -68,6 +96,7 @@ def seed(kodi_service: ServiceProcess, tmp_path: Path) -> Iterator[Callable[[Pat
     peers: list[Peer] = []
 
     def make(path: Path) -> str:
+        """Returns the info-hash; seed.peers[-1].address is the seeder's host:port."""
         torrent = lt.bencode(lt.make_torrent(str(path), piece_size=64 * 1024))
         torrent_file = tmp_path / f"{path.stem}-{len(peers)}.torrent"
         torrent_file.write_bytes(torrent)
@@ -78,6 +107,7 @@ def seed(kodi_service: ServiceProcess, tmp_path: Path) -> Iterator[Callable[[Pat
         assert reply.status in (200, 201), reply.body
         return reply.json()["info_hash"]
 
+    make.peers = peers  # type: ignore[attr-defined]
     yield make
     for peer in peers:
         peer.close()
