@@ -11,7 +11,7 @@ test: lint test-main test-deb
 
 lint:
 	tools/bootstrap.sh main
-	.venv/bin/ruff check service tests bench
+	.venv/bin/ruff check service tests bench tools addon addon_entry.py service_entry.py
 	.venv/bin/lint-imports  # the layers and the one libtorrent importer (.importlinter)
 
 test-main:
@@ -26,6 +26,15 @@ test-deb:
 bench:
 	tools/bootstrap.sh main
 	.venv/bin/python -m bench
+
+# The Kodi add-on zip (.gitattributes export-ignore leaves the rest out), from the tracked files as
+# they are now: `git stash create` commits the work tree's changes aside without touching it.
+ADDON_VERSION = $(shell sed -n 's/.*<addon id="[^"]*" name="[^"]*" version="\([^"]*\)".*/\1/p' addon.xml)
+addon:
+	mkdir -p build
+	git archive --format=zip --prefix=plugin.video.swarmplayer/ \
+		-o build/plugin.video.swarmplayer-$(ADDON_VERSION).zip $$(git stash create | grep . || echo HEAD)
+	@echo build/plugin.video.swarmplayer-$(ADDON_VERSION).zip
 
 clean:
 	rm -rf .venv .venv-deb build *.egg-info service/*.egg-info

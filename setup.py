@@ -26,7 +26,9 @@ setup(
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],
         "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5", "hypothesis>=6.80,<7",
-                 "import-linter>=2.0,<3"],
+                 "import-linter>=2.0,<3",
+                 # the Kodi add-on: Kodi's API surface for the fakes, and Kodi's own checker
+                 "Kodistubs>=20,<22", "kodi-addon-checker>=0.0.30,<0.1"],
     },
     entry_points={"console_scripts": ["swarmplayer=swarmplayer.cli:main"]},
 )

@@ -1,0 +1,1 @@
+"""The SwarmPlayer Kodi add-on: a thin client of the service's HTTP API."""

@@ -1,0 +1,333 @@
+"""The plugin's screens and actions, one function per route (see router.py)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from addon import discovery, kodiutils, listing, play, text
+from addon.client import ClientError, ServiceUnavailable
+from addon.connection import client
+from addon.router import NotFound, Router, as_int
+
+router = Router()
+url = router.url
+route = router.route
+
+EPISODE_SORTS = ("EPISODE", "DATE", "LABEL", "UNSORTED")
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Kodi's plugin call: argv = [plugin URL, handle, '?query'] (sys.argv by default)."""
+    argv = sys.argv if argv is None else argv
+    handle = int(argv[1]) if len(argv) > 1 and argv[1].lstrip("-").isdigit() else -1
+    try:
+        func, params = router.parse(argv[0], argv[2] if len(argv) > 2 else "")
+    except NotFound as missing:
+        kodiutils.log(f"no route for {missing}", error=True)
+        kodiutils.fail_directory(handle)
+        return
+    try:
+        func(handle, **params)
+    except ServiceUnavailable as error:
+        kodiutils.log(error.message, error=True)
+        _no_service(error)
+        kodiutils.fail_directory(handle)
+    except ClientError as error:
+        kodiutils.log(error.message, error=True)
+        kodiutils.notify(error.message, error=True)
+        kodiutils.fail_directory(handle)
+
+
+def _no_service(error: ServiceUnavailable) -> None:
+    """The "no service" dialog once per Kodi session; a notification after that."""
+    if kodiutils.shared("told_unreachable"):
+        kodiutils.notify(error.message, error=True)
+        return
+    kodiutils.set_shared("told_unreachable", True)
+    kodiutils.ok_dialog(kodiutils.tr(text.NO_SERVICE_TITLE),
+                        kodiutils.tr(text.NO_SERVICE_TEXT).format(error.message))
+
+
+def _reached() -> None:
+    """The service answers (again): a later outage deserves the dialog once more."""
+    if kodiutils.shared("told_unreachable"):
+        kodiutils.set_shared("told_unreachable", False)
+
+
+def _show(handle: int, items: list[listing.Item], content: str = "videos",
+          sorts: tuple[str, ...] = ()) -> None:
+    _reached()
+    kodiutils.show_directory(handle, items, content, sorts)
+
+
+# ---- home and lists ---------------------------------------------------------------------------
+
+@route("/")
+def home(handle: int) -> None:
+    kodiutils.show_directory(handle, listing.home(kodiutils.tr, url), "", ())
+
+
+@route("continue")
+def continue_watching(handle: int) -> None:
+    episodes = client().episodes("continue")
+    _show(handle, listing.episodes(episodes, kodiutils.tr, url, with_show=True), "episodes")
+
+
+@route("next_up")
+def next_up(handle: int) -> None:
+    episodes = client().episodes("next_up")
+    _show(handle, listing.episodes(episodes, kodiutils.tr, url, with_show=True), "episodes")
+
+
+@route("shows")
+def shows(handle: int, q: str | None = None) -> None:
+    found = client().shows(q=q or None)
+    _show(handle, listing.shows(found, kodiutils.tr, url), "tvshows", ("LABEL",))
+
+
+@route("show")
+def show(handle: int, id: str) -> None:
+    found = client().show(int(id))
+    seasons = listing.seasons(found, kodiutils.tr, url)
+    if len(seasons) == 1:  # one season: straight to its episodes, as Kodi's library does
+        season(handle, id, str(found["seasons"][0].get("season") or ""))
+        return
+    _show(handle, seasons, "seasons", ("UNSORTED", "LABEL"))
+
+
+@route("season")
+def season(handle: int, show: str, season: str = "") -> None:
+    episodes = client().show_episodes(int(show), as_int(season))
+    _show(handle, listing.episodes(episodes, kodiutils.tr, url), "episodes", EPISODE_SORTS)
+
+
+@route("subscriptions")
+def subscriptions(handle: int) -> None:
+    subs = client().subscriptions()
+    _show(handle, listing.subscriptions(subs, kodiutils.tr, url), "tvshows", ("LABEL",))
+
+
+@route("search")
+def search(handle: int, q: str = "") -> None:
+    q = q or kodiutils.keyboard(kodiutils.tr(text.SEARCH))
+    if not q:
+        kodiutils.fail_directory(handle)
+        return
+    api = client()
+    items = listing.shows(api.shows(q=q), kodiutils.tr, url)
+    try:
+        items += listing.releases(api.search(q).get("results") or [], url)
+    except ClientError as error:  # no indexer configured: the shows still count
+        kodiutils.log(f"search: {error.message}")
+    _show(handle, items)
+
+
+@route("downloads")
+def downloads(handle: int) -> None:
+    api = client()
+    items = [listing.cache_summary(api.cache(), kodiutils.tr, url)]
+    _show(handle, items + listing.torrents(api.torrents(), kodiutils.tr, url))
+
+
+@route("status")
+def status(handle: int) -> None:
+    api = client()
+    info, health = api.info(), api.health()
+    system = health.get("system") or {}
+    message = kodiutils.tr(text.STATUS_TEXT).format(
+        url=api.base, version=info.get("version", "?"), torrents=health.get("torrents", 0),
+        cpu=system.get("cpu", "?"), rss=listing.human_size(system.get("rss")) or "?",
+        profile=(health.get("profile") or {}).get("name", "?"))
+    _reached()
+    kodiutils.text_dialog(kodiutils.tr(text.STATUS), message)
+
+
+@route("settings")
+def settings(handle: int) -> None:
+    kodiutils.open_settings()
+
+
+# ---- links and plain torrents -----------------------------------------------------------------
+
+@route("links")
+def links(handle: int) -> None:
+    """Open a link: type one (the keyboard only when asked for), or pick one the phone sent."""
+    typed = listing.Item(kodiutils.tr(text.TYPE_LINK), url("open_link"))
+    _show(handle, [typed, *listing.torrents(client().torrents(), kodiutils.tr, url)])
+
+
+@route("open_link")
+def open_link(handle: int, link: str = "") -> None:
+    """A magnet or .torrent/.tstream URL (typed, or from search) -> that torrent's files."""
+    link = link or kodiutils.keyboard(kodiutils.tr(text.LINK_PROMPT))
+    if not link:
+        kodiutils.fail_directory(handle)
+        return
+    torrent = client().add_torrent(link)
+    kodiutils.notify(kodiutils.tr(text.ADDED).format(torrent.get("name") or link))
+    torrent_folder(handle, torrent["info_hash"])
+
+
+@route("torrent")
+def torrent_folder(handle: int, ih: str) -> None:
+    torrent = client().torrent(ih)
+    _show(handle, listing.torrent_files(torrent, kodiutils.tr, url), "videos", ("LABEL",))
+
+
+@route("torrent/play")
+def torrent_play(handle: int, ih: str, file: str = "") -> None:
+    api = client()
+    try:
+        torrent = play.start_prefetch(api, ih, as_int(file))
+        torrent = play.wait_ready(api, torrent, torrent.get("name") or ih, _dead_after())
+    except play.NotReady as why:
+        play.refuse(handle, str(why))
+        return
+    videos = listing.video_files(torrent)
+    index = as_int(file)
+    if index is None:
+        index = max(videos, key=lambda f: f.get("size") or 0)["index"] if videos else 0
+    entry = next((f for f in torrent.get("files") or [] if f["index"] == index), None)
+    stream = play.stream_of(torrent, index)
+    if entry is None or stream is None:
+        play.refuse(handle, kodiutils.tr(text.PLAY_FAILED))
+        return
+    play.resolve_stream(handle, stream, entry["path"], listing.subtitles_for(torrent, index),
+                        {"kind": "file", "ih": ih, "file": index,
+                         "resume": listing.resume_point(entry)})
+
+
+@route("torrent/watched")
+def torrent_watched(handle: int, ih: str, file: str, watched: str = "1") -> None:
+    client().file_progress(ih, int(file), position=0, watched=watched == "1")
+    kodiutils.refresh()
+
+
+@route("torrent/download")
+def torrent_download(handle: int, ih: str) -> None:
+    client().download_torrent(ih)
+    kodiutils.notify(kodiutils.tr(text.DONE))
+
+
+@route("torrent/delete")
+def torrent_delete(handle: int, ih: str) -> None:
+    client().remove_torrent(ih, files=True)
+    kodiutils.refresh()
+
+
+# ---- episodes ----------------------------------------------------------------------------------
+
+@route("episode/play")
+def episode_play(handle: int, id: str, release: str = "", file: str = "") -> None:
+    api = client()
+    episode_id = int(id)
+    reply = api.play_episode(episode_id, as_int(release), as_int(file))
+    if not file:
+        chosen = _choose_file(reply)
+        if chosen is not None and chosen != reply["file_index"]:
+            reply = api.play_episode(episode_id, as_int(release), chosen)
+    episode = reply["episode"]
+    try:
+        torrent = play.wait_ready(api, reply["torrent"], listing.episode_item(
+            episode, kodiutils.tr, url).label, _dead_after())
+    except play.NotReady as why:
+        play.refuse(handle, str(why))
+        return
+    index = reply["file_index"]
+    path = next((f["path"] for f in torrent.get("files") or [] if f["index"] == index),
+                reply["stream_url"])
+    subtitles = [s["stream_url"] for s in reply.get("subtitles") or []] \
+        or listing.subtitles_for(torrent, index)
+    play.resolve_stream(handle, reply["stream_url"], path, subtitles,
+                        {"kind": "episode", "id": episode_id,
+                         "resume": listing.resume_point(episode)})
+
+
+def _choose_file(reply: dict[str, Any]) -> int | None:
+    """A season pack: ask which video file, the service's pick first in line."""
+    videos = listing.video_files(reply.get("torrent") or {})
+    if len(videos) < 2:
+        return None
+    picked = next((n for n, f in enumerate(videos) if f["index"] == reply["file_index"]), -1)
+    chosen = kodiutils.select(kodiutils.tr(text.CHOOSE_FILE), [f["path"] for f in videos],
+                              preselect=picked)
+    return videos[chosen]["index"] if chosen >= 0 else None
+
+
+@route("episode/watched")
+def episode_watched(handle: int, id: str, watched: str = "1") -> None:
+    client().episode_progress(int(id), position=0, watched=watched == "1")
+    kodiutils.refresh()
+
+
+@route("episode/download")
+def episode_download(handle: int, id: str) -> None:
+    client().download_episode(int(id))
+    kodiutils.notify(kodiutils.tr(text.DONE))
+
+
+@route("episode/delete_cache")
+def episode_delete_cache(handle: int, id: str) -> None:
+    client().delete_episode_cache(int(id))
+    kodiutils.refresh()
+
+
+@route("episode/other_release")
+def episode_other_release(handle: int, id: str) -> None:
+    episode = client().episode(int(id))
+    releases = episode.get("releases") or []
+    labels = [f"{r.get('title')}  {listing.release_summary(r)}" for r in releases]
+    chosen = kodiutils.select(kodiutils.tr(text.CHOOSE_RELEASE), labels)
+    if chosen >= 0:
+        kodiutils.play(url("episode/play", id=id, release=releases[chosen]["id"]))
+
+
+@route("episode/other_file")
+def episode_other_file(handle: int, id: str) -> None:
+    episode = client().episode(int(id))
+    torrent = client().torrent(episode["info_hash"])
+    videos = listing.video_files(torrent)
+    chosen = kodiutils.select(kodiutils.tr(text.CHOOSE_FILE), [f["path"] for f in videos])
+    if chosen >= 0:
+        kodiutils.play(url("episode/play", id=id, release=episode.get("release_id"),
+                      file=videos[chosen]["index"]))
+
+
+# ---- subscriptions -----------------------------------------------------------------------------
+
+@route("subscribe")
+def subscribe(handle: int, show: str) -> None:
+    client().subscribe(int(show))
+    kodiutils.refresh()
+
+
+@route("unsubscribe")
+def unsubscribe(handle: int, id: str) -> None:
+    client().unsubscribe(int(id))
+    kodiutils.refresh()
+
+
+# ---- finding the service ----------------------------------------------------------------------
+
+@route("discover")
+def discover(handle: int) -> None:
+    """The settings button: services on the LAN by zeroconf; the chosen one goes in settings."""
+    if not discovery.available():
+        kodiutils.ok_dialog(kodiutils.tr(text.SETTINGS), kodiutils.tr(text.DISCOVER_NO_ZEROCONF))
+        return
+    found = discovery.browse(timeout=3.0)
+    if not found:
+        kodiutils.ok_dialog(kodiutils.tr(text.SETTINGS), kodiutils.tr(text.DISCOVER_NONE))
+        return
+    chosen = kodiutils.select(kodiutils.tr(text.DISCOVER_CHOOSE),
+                              [f"{s.name}  ({s.host}:{s.port})" for s in found])
+    if chosen >= 0:
+        service = found[chosen]
+        kodiutils.set_setting("host", service.host)
+        kodiutils.set_setting("port", str(service.port))
+        kodiutils.notify(kodiutils.tr(text.DISCOVER_SET).format(f"{service.host}:{service.port}"))
+
+
+def _dead_after() -> float:
+    return float(kodiutils.setting_int("dead_after", 60))
