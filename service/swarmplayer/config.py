@@ -50,6 +50,9 @@ class Config:
     http_host: str = "0.0.0.0"
     http_port: int = field(default=8642, metadata=_range(0, 65535))
     http_threads: int = field(default=16, metadata=_range(4, 256))
+    # Requests from the box itself (127.0.0.1/::1: the Kodi add-on beside the service) need no
+    # device token; everyone else pairs (api/access.py).
+    trust_localhost: bool = True
     # BitTorrent side.
     listen_interfaces: str = "0.0.0.0:6881,[::]:6881"
     enable_dht: bool = True

@@ -6,7 +6,7 @@ from flask import Flask
 
 from ..config import Config
 from ..engine.engine import Engine
-from . import cache, errors, health, info, stream, torrents
+from . import access, cache, errors, health, info, pairing, stream, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
@@ -17,6 +17,8 @@ def create_app(engine: Engine, config: Config) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {"engine": engine, "config": config}
     errors.register(app)
+    access.register(app, access.Access.for_store(engine.store, config))
+    app.register_blueprint(pairing.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)
