@@ -1,19 +1,27 @@
-"""`swarmplayer pair` and `swarmplayer devices`: pair a phone from a terminal on the box, list
-and revoke paired devices. Through the running service's HTTP API, as the box itself."""
+"""The LAN side of the CLI: `swarmplayer discover` lists the boxes on the LAN; `pair` and
+`devices` pair a phone from a terminal on the box and list or revoke paired devices, through the
+running service's HTTP API, as the box itself."""
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
+from dataclasses import asdict
 from typing import TextIO
 
 import segno
 
 from .playback import ApiClient
 
+COMMANDS = ("discover", "pair", "devices")
+
 
 def add_commands(sub: argparse._SubParsersAction, service_help: str) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("discover", help="list the SwarmPlayer boxes on the LAN")
+    p.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
+    p.add_argument("--json", action="store_true", help="one JSON object per box")
     p = sub.add_parser("pair", help="show a code (and its QR code) to pair a phone")
     p.add_argument("--service", help=service_help)
     p = sub.add_parser("devices", help="list paired devices, or revoke one")
@@ -22,6 +30,19 @@ def add_commands(sub: argparse._SubParsersAction, service_help: str) -> None:  #
 
 
 def run(args: argparse.Namespace, api: ApiClient, out: TextIO = sys.stdout) -> int:
+    if args.command == "discover":
+        from .discovery import discover  # zeroconf loads only for this command
+
+        boxes = discover(args.seconds)
+        for box in boxes:
+            if args.json:
+                out.write(json.dumps(asdict(box)) + "\n")
+            else:
+                state = "online" if box.online else "not answering (listed by a stale cache?)"
+                out.write(f"{box.name}  {box.url}  {box.version}  {state}\n")
+        if not boxes and not args.json:
+            out.write("no SwarmPlayer box found on this network\n")
+        return 0
     if args.command == "pair":
         answer = api.call("POST", "/api/v1/pairing")
         out.write(f"On the phone, open {answer['url']}\n"
