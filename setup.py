@@ -22,6 +22,8 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
+        "segno>=1.5,<2",  # pairing QR codes (SVG for the page, text for the terminal)
+        "zeroconf>=0.131,<1",  # LAN discovery (mDNS/DNS-SD)
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],

@@ -8,20 +8,25 @@ from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
 from ..monitor import Governor
-from . import cache, errors, health, info, stream, torrents
+from . import cache, errors, health, info, pairing, stream, torrents
+from .access import Access
+from .access import register as register_access
 
 MAX_UPLOAD_BYTES = 10 << 20
 
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
-               governor: Governor | None = None) -> Flask:
+               governor: Governor | None = None, access: Access | None = None) -> Flask:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
-    without a janitor has no cache API, one without a governor reports no governor."""
+    without a janitor has no cache API, one without a governor reports no governor; without
+    `access`, the devices paired in the engine's store."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {"engine": engine, "config": config, "janitor": janitor,
                                      "governor": governor}
     errors.register(app)
+    register_access(app, access or Access.for_store(engine.store, config))
+    app.register_blueprint(pairing.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)
