@@ -139,9 +139,10 @@ def upload(base: str, data: bytes, filename: str = "upload.torrent",
 
 
 def assert_json_error(reply: Reply, status: int | None = None) -> dict[str, Any]:
-    """A 4xx reply whose body is {"error": code, "message": text}."""
-    assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
-    if status is not None:
+    """A reply of `status` (else any 4xx) whose body is {"error": code, "message": text}."""
+    if status is None:
+        assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
+    else:
         assert reply.status == status, (reply.status, reply.body[:300])
     assert reply.headers.get_content_type() == "application/json"
     body = reply.json()

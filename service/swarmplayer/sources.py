@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from .engine.engine import Engine
-from .errors import BadInput, Unavailable
+from .errors import BadInput, TooLarge
+from .fetch import check_url, fetch
 
 MAX_TORRENT_BYTES = 10 << 20
 FETCH_TIMEOUT = 20.0
@@ -29,33 +28,23 @@ def add_source(engine: Engine, source: str) -> tuple[str, bool]:
         # "magnet:///?…" is the same link written with an empty authority.
         return engine.add_magnet(_MAGNET_PREFIX.sub("magnet:?", source, count=1))
     if source.startswith(("http://", "https://")):
-        return engine.add_torrent_data(fetch_torrent(source), source)
+        url = check_url(source)
+        return engine.add_torrent_data(fetch_torrent(url), url)
     if "://" in source:
         raise BadInput(f"unsupported link {source[:80]!r}: use magnet:, http:// or https://")
     return engine.add_torrent_data(read_torrent_file(Path(source)), str(Path(source).resolve()))
 
 
 def fetch_torrent(url: str) -> bytes:
-    """Download a .torrent/.tstream over HTTP, bounded in size and time."""
-    request = urllib.request.Request(url, headers={"User-Agent": "SwarmPlayer/0.1"})
-    try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(MAX_TORRENT_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise BadInput(f"{url} answered HTTP {exc.code} {exc.reason}",
-                       code="fetch_failed") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise Unavailable(f"cannot fetch {url}: {reason}", code="fetch_failed") from None
-    if len(data) > MAX_TORRENT_BYTES:
-        raise BadInput(f"{url} is larger than a torrent file can be", code="too_large")
-    return data
+    """Download a .torrent/.tstream over HTTP(S), bounded in size and time."""
+    return fetch(url, max_bytes=MAX_TORRENT_BYTES, deadline=FETCH_TIMEOUT,
+                 accept="application/x-bittorrent, */*").body
 
 
 def read_torrent_file(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_TORRENT_BYTES:
-            raise BadInput(f"{path} is larger than a torrent file can be", code="too_large")
+            raise TooLarge(f"{path} is larger than a torrent file can be")
         return path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"no such file: {path}", code="not_found") from None

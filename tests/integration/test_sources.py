@@ -103,15 +103,13 @@ def test_local_path_is_read_and_streams(service: Service, seeded: tuple[Path, by
 def test_unusable_sources_are_clear_errors(service: Service, payload: dict[str, object],
                                            code: str) -> None:
     reply = api(service.url, "POST", "/api/v1/torrents", payload)
-    if code == "fetch_failed":
-        assert reply.status == 503 and reply.json()["error"] == code
-    else:
-        assert assert_json_error(reply)["error"] == code
+    status = 502 if code == "fetch_failed" else None
+    assert assert_json_error(reply, status)["error"] == code
 
 
 def test_url_answering_404_is_a_clear_error(service: Service, web: tuple[str, Path]) -> None:
     reply = api(service.url, "POST", "/api/v1/torrents", {"url": f"{web[0]}/gone.torrent"})
-    body = assert_json_error(reply, 400)
+    body = assert_json_error(reply, 502)
     assert body["error"] == "fetch_failed" and "404" in body["message"]
 
 
