@@ -22,6 +22,10 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
+        # Feeds: read in a short-lived worker process (feeds/worker.py), not in the service.
+        "feedparser>=6.0.10,<7",
+        "guessit>=3.8,<5",
+        "defusedxml>=0.7,<1",
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],

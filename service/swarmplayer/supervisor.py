@@ -16,6 +16,7 @@ from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
+from .feeds.library import Library
 from .monitor import Governor, PsutilReader, SystemReader
 from .seeding import Seeder
 from .store import Store
@@ -38,7 +39,9 @@ class Service:
         self.seeder = Seeder(config, self.engine, self.store, self.profile)
         self.governor = Governor(config, self.engine, self.profile, reader)
         self.app = create_app(self.engine, config)
-        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor)
+        self.library = Library(self.engine, self.store)
+        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor,
+                                                  library=self.library)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -55,6 +58,7 @@ class Service:
         self.governor.start()
         self.janitor.start()
         self.seeder.start()
+        self.library.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -83,6 +87,7 @@ class Service:
         self._stopped.set()
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.library.stop()
         self.seeder.stop()
         self.janitor.stop()
         self.governor.stop()

@@ -6,7 +6,7 @@ from flask import Flask
 
 from ..config import Config
 from ..engine.engine import Engine
-from . import cache, errors, health, info, stream, torrents
+from . import cache, episodes, errors, feeds, health, info, shows, stream, subscriptions, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
@@ -22,4 +22,6 @@ def create_app(engine: Engine, config: Config) -> Flask:
     app.register_blueprint(stream.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(cache.bp)
+    for feature in (feeds, shows, episodes, subscriptions):
+        app.register_blueprint(feature.bp)
     return app
