@@ -48,11 +48,71 @@ def _v2_devices(db: sqlite3.Connection) -> None:
     db.execute("""CREATE TABLE box (
         id TEXT NOT NULL,
         secret BLOB NOT NULL)""")
+def _v3_feeds(db: sqlite3.Connection) -> None:
+    """Feeds, the shows and episodes they carry, their releases, and subscriptions."""
+    db.execute("""CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,
+        interval_minutes INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        error TEXT,
+        last_checked REAL,
+        next_check REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        etag TEXT,
+        last_modified TEXT,
+        items INTEGER NOT NULL DEFAULT 0,
+        new_items INTEGER NOT NULL DEFAULT 0,
+        skipped_items INTEGER NOT NULL DEFAULT 0,
+        skipped TEXT NOT NULL DEFAULT '[]',
+        warning TEXT,
+        created_at REAL NOT NULL)""")
+    db.execute("""CREATE TABLE shows (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        artwork TEXT)""")
+    # key: which episode of the show ("s01e02", "2026-11-30", "#123", else the title's key).
+    db.execute("""CREATE TABLE episodes (
+        id INTEGER PRIMARY KEY,
+        show_id INTEGER NOT NULL REFERENCES shows(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        season INTEGER, episode INTEGER, air_date TEXT, absolute INTEGER,
+        title TEXT, plot TEXT, artwork TEXT,
+        published_at REAL,
+        watched INTEGER NOT NULL DEFAULT 0,
+        position REAL NOT NULL DEFAULT 0,
+        duration REAL,
+        last_played_at REAL,
+        info_hash TEXT, file_index INTEGER, release_id INTEGER,
+        UNIQUE (show_id, key))""")
+    # key: the info-hash, else the normalised release name: a release seen twice is one.
+    db.execute("""CREATE TABLE releases (
+        id INTEGER PRIMARY KEY,
+        episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+        feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+        key TEXT NOT NULL UNIQUE,
+        guid TEXT,
+        title TEXT NOT NULL, link TEXT NOT NULL, info_hash TEXT,
+        resolution TEXT, source TEXT, size INTEGER, seeders INTEGER, grp TEXT,
+        published_at REAL)""")
+    db.execute("CREATE INDEX releases_guid ON releases (feed_id, guid)")
+    db.execute("""CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        show_id INTEGER REFERENCES shows(id) ON DELETE CASCADE,
+        feed_id INTEGER REFERENCES feeds(id) ON DELETE CASCADE,
+        qualities TEXT NOT NULL DEFAULT '[]',
+        min_size INTEGER, max_size INTEGER, min_seeders INTEGER,
+        backfill INTEGER NOT NULL DEFAULT 0,
+        action TEXT NOT NULL DEFAULT 'prefetch',
+        created_at REAL NOT NULL)""")
 
 
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
     _v2_devices,
+    _v3_feeds,
 ]
 
 

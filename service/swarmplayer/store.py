@@ -40,6 +40,7 @@ class Store:
         # which is what an SD card needs; still crash-safe for a committed transaction.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")  # a removed feed or show takes its rows
         migrate(self._db)
 
     @contextmanager

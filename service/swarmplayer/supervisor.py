@@ -17,6 +17,7 @@ from .api.access import Access
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
+from .feeds.library import Library
 from .monitor import Governor, PsutilReader, SystemReader
 from .seeding import Seeder
 from .store import Store
@@ -62,8 +63,9 @@ class Service:
         self.governor = Governor(config, self.engine, self.profile, reader)
         logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
         self.access = Access.for_store(self.store, config)
+        self.library = Library(self.engine, self.store)
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
-                              access=self.access)
+                              access=self.access, library=self.library)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -81,6 +83,7 @@ class Service:
         self.governor.start()
         self.janitor.start()
         self.seeder.start()
+        self.library.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -122,6 +125,7 @@ class Service:
             self.advertiser.stop()  # goodbyes first: phones drop the box while it stops
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.library.stop()
         self.seeder.stop()
         self.janitor.stop()
         self.governor.stop()

@@ -7,8 +7,21 @@ from flask import Flask
 from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
+from ..feeds.library import Library
 from ..monitor import Governor
-from . import cache, errors, health, info, pairing, stream, torrents
+from . import (
+    cache,
+    episodes,
+    errors,
+    feeds,
+    health,
+    info,
+    pairing,
+    shows,
+    stream,
+    subscriptions,
+    torrents,
+)
 from .access import Access
 from .access import register as register_access
 
@@ -16,14 +29,15 @@ MAX_UPLOAD_BYTES = 10 << 20
 
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
-               governor: Governor | None = None, access: Access | None = None) -> Flask:
+               governor: Governor | None = None, access: Access | None = None,
+               library: Library | None = None) -> Flask:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
-    without a janitor has no cache API, one without a governor reports no governor; without
-    `access`, the devices paired in the engine's store."""
+    without a janitor has no cache API, one without a governor reports no governor, one
+    without a library no feeds; without `access`, the devices paired in the engine's store."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {"engine": engine, "config": config, "janitor": janitor,
-                                     "governor": governor}
+                                     "governor": governor, "library": library}
     errors.register(app)
     register_access(app, access or Access.for_store(engine.store, config))
     app.register_blueprint(pairing.bp)
@@ -32,4 +46,6 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
     app.register_blueprint(stream.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(cache.bp)
+    for feature in (feeds, shows, episodes, subscriptions):
+        app.register_blueprint(feature.bp)
     return app

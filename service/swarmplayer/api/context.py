@@ -8,6 +8,7 @@ from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
 from ..errors import Unavailable
+from ..feeds.library import Library
 from ..monitor import Governor
 
 
@@ -24,6 +25,14 @@ def janitor() -> Janitor:
     found = current_app.extensions["swarmplayer"].get("janitor")
     if found is None:
         raise Unavailable("the cache janitor is not running")
+    return found
+
+
+def library() -> Library:
+    """The feeds component (shows, episodes, subscriptions)."""
+    found = current_app.extensions["swarmplayer"].get("library")
+    if found is None:
+        raise Unavailable("the feeds are not running")
     return found
 
 

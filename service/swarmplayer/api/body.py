@@ -1,0 +1,71 @@
+"""Reading and checking JSON bodies and paging arguments: a bad one is a 400 naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from ..errors import BadInput
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise BadInput("send a JSON object", code="bad_request")
+    return body
+
+
+def invalid(name: str, what: str) -> BadInput:
+    error = BadInput(f'"{name}" {what}', code="invalid_field")
+    error.field = name  # type: ignore[attr-defined]
+    return error
+
+
+def optional_int(body: dict[str, Any], name: str, low: int = 0) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise invalid(name, f"is a whole number of at least {low}")
+    return value
+
+
+def optional_number(body: dict[str, Any], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+            or value != value or value == float("inf"):
+        raise invalid(name, "is a number of seconds, 0 or more")
+    return float(value)
+
+
+def optional_text(body: dict[str, Any], name: str, longest: int = 500) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > longest:
+        raise invalid(name, f"is text of at most {longest} characters")
+    return value.strip()
+
+
+def page() -> tuple[int, int]:
+    """(limit, offset) from the query string."""
+    values = []
+    for name, default, high in (("limit", DEFAULT_PAGE, MAX_PAGE), ("offset", 0, None)):
+        raw = request.args.get(name, str(default))
+        if not raw.isdigit() or (high is not None and not 1 <= int(raw) <= high):
+            bound = f"1 to {high}" if high else "0 or more"
+            raise invalid(name, f"is a whole number, {bound}")
+        values.append(int(raw))
+    return values[0], values[1]
+
+
+def paged(name: str, items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {name: items, "total": total, "limit": limit, "offset": offset}

@@ -1,0 +1,68 @@
+"""`/api/v1/feeds`: the feeds the box reads, and how their last poll went."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from .body import invalid, json_body, optional_int, optional_text, page, paged
+from .context import library
+
+bp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds")
+
+DEFAULT_INTERVAL = 15
+
+
+def feed_json(f: sqlite3.Row) -> dict[str, Any]:
+    return {"id": f["id"], "url": f["url"], "title": f["title"], "state": f["state"],
+            "error": f["error"], "warning": f["warning"], "last_checked": f["last_checked"],
+            "next_check": f["next_check"], "interval_minutes": f["interval_minutes"],
+            "items": f["items"], "new_items": f["new_items"],
+            "skipped_items": f["skipped_items"], "skipped": json.loads(f["skipped"])}
+
+
+@bp.get("")
+def list_feeds() -> ResponseReturnValue:
+    limit, offset = page()
+    found = library().feeds.feeds(limit, offset)
+    return jsonify(paged("feeds", [feed_json(f) for f in found.rows], found.total, limit,
+                         offset))
+
+
+@bp.post("")
+def add() -> ResponseReturnValue:
+    """`{"url": …, "title"?: …, "interval_minutes"?: 15}`; the first poll runs in the
+    background (state "pending" until then)."""
+    body = json_body()
+    url = optional_text(body, "url", 2000)
+    if not url:
+        raise invalid("url", "is the feed's http(s) address")
+    interval = optional_int(body, "interval_minutes", low=5)
+    if interval is not None and interval > 7 * 24 * 60:
+        raise invalid("interval_minutes", "is at most a week (10080)")
+    lib = library()
+    feed_id, created = lib.add_feed(url, optional_text(body, "title", 200),
+                                    interval or DEFAULT_INTERVAL)
+    return jsonify(feed_json(lib.feeds.feed(feed_id))), 201 if created else 200
+
+
+@bp.get("/<int:feed_id>")
+def show(feed_id: int) -> ResponseReturnValue:
+    return jsonify(feed_json(library().feeds.feed(feed_id)))
+
+
+@bp.delete("/<int:feed_id>")
+def remove(feed_id: int) -> ResponseReturnValue:
+    library().feeds.remove_feed(feed_id)
+    return "", 204
+
+
+@bp.post("/<int:feed_id>/refresh")
+def refresh(feed_id: int) -> ResponseReturnValue:
+    lib = library()
+    lib.refresh(feed_id)
+    return jsonify(feed_json(lib.feeds.feed(feed_id))), 202

@@ -1,0 +1,78 @@
+"""`/api/v1/shows`: the shows the feeds carry, their seasons and episodes."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from ..feeds.store import label
+from .body import invalid, page, paged
+from .context import library
+
+bp = Blueprint("shows", __name__, url_prefix="/api/v1/shows")
+
+
+def release_json(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "title": r["title"], "resolution": r["resolution"],
+            "source": r["source"], "size": r["size"], "seeders": r["seeders"],
+            "info_hash": r["info_hash"], "group": r["grp"], "link": r["link"],
+            "feed_id": r["feed_id"], "published_at": r["published_at"]}
+
+
+def episode_json(e: sqlite3.Row, with_releases: bool = True) -> dict[str, Any]:
+    body = {key: e[key] for key in ("id", "show_id", "show_title", "title", "season", "episode",
+                                    "air_date", "absolute", "plot", "artwork", "published_at",
+                                    "duration", "last_played_at", "info_hash", "file_index",
+                                    "release_id")}
+    body.update(label=label(e), watched=bool(e["watched"]), position=e["position"],
+                prefetch="none")
+    if with_releases:
+        body["releases"] = [release_json(r) for r in library().feeds.releases(e["id"])]
+    return body
+
+
+def show_json(s: sqlite3.Row) -> dict[str, Any]:
+    feeds = library().feeds
+    next_up = next((e for e in feeds.episode_list("next_up", 200, 0).rows
+                    if e["show_id"] == s["id"]), None)
+    return {"id": s["id"], "title": s["title"], "subscribed": s["subscription_id"] is not None,
+            "subscription_id": s["subscription_id"], "episodes": s["episodes"],
+            "unwatched": s["unwatched"], "artwork": s["artwork"], "latest": s["latest"],
+            "next_up": episode_json(next_up, with_releases=False) if next_up else None}
+
+
+@bp.get("")
+def list_shows() -> ResponseReturnValue:
+    limit, offset = page()
+    flag = request.args.get("subscribed")
+    if flag not in (None, "true", "false"):
+        raise invalid("subscribed", "is true or false")
+    found = library().feeds.shows(None if flag is None else flag == "true",
+                                  request.args.get("q", "")[:200], limit, offset)
+    return jsonify(paged("shows", [show_json(s) for s in found.rows], found.total, limit,
+                         offset))
+
+
+@bp.get("/<int:show_id>")
+def show(show_id: int) -> ResponseReturnValue:
+    feeds = library().feeds
+    body = show_json(feeds.show(show_id))
+    body["seasons"] = [{"season": r["season"], "episodes": r["episodes"],
+                        "unwatched": r["unwatched"]} for r in feeds.seasons(show_id)]
+    return jsonify(body)
+
+
+@bp.get("/<int:show_id>/episodes")
+def episodes(show_id: int) -> ResponseReturnValue:
+    limit, offset = page()
+    season = request.args.get("season")
+    if season is not None and not season.isdigit():
+        raise invalid("season", "is a season number")
+    feeds = library().feeds
+    feeds.show(show_id)
+    found = feeds.episodes(show_id, int(season) if season else None, limit, offset)
+    return jsonify(paged("episodes", [episode_json(e) for e in found.rows], found.total,
+                         limit, offset))

@@ -1,0 +1,44 @@
+"""`python -m swarmplayer.feeds.worker [CONTENT_TYPE [FEED_URL]]`: a feed on stdin → JSON out.
+
+The poller runs this as a short-lived process, so feedparser's and guessit's memory (~20 MB)
+is given back as soon as a poll has read its feed: the streaming service stays small.
+Known items (their guids, one per line in $SWARMPLAYER_KNOWN_FILE) are left out unparsed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..errors import ServiceError
+from .names import named
+from .parse import parse_feed
+
+
+def main() -> int:
+    content_type = sys.argv[1] if len(sys.argv) > 1 else None
+    feed_url = sys.argv[2] if len(sys.argv) > 2 else None
+    known_file = os.environ.get("SWARMPLAYER_KNOWN_FILE")
+    known: set[str] = set()
+    if known_file:
+        with open(known_file, encoding="utf-8") as lines:
+            known = set(lines.read().split("\n"))
+    try:
+        feed = parse_feed(sys.stdin.buffer.read(), content_type or None, feed_url)
+    except ServiceError as exc:
+        json.dump({"error": exc.code, "message": exc.message}, sys.stdout)
+        return 0
+    fresh = [r for r in feed.releases if (r.guid or r.link) not in known]
+    json.dump({
+        "title": feed.title,
+        "warning": feed.warning,
+        "releases": [named(r).to_json() for r in fresh],
+        "known": len(feed.releases) - len(fresh),
+        "skipped": [{"title": s.title, "why": s.why} for s in feed.skipped],
+    }, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
