@@ -69,6 +69,9 @@ class Config:
     connections_limit: int = field(default=0, metadata=_range(0, 10000))  # 0: the profile's
     # Streaming.
     window_seconds: float = field(default=30.0, metadata=_range(2, 600))
+    # Seconds of playback a prefetch fetches ahead of play (the add-on waits for them; a
+    # subscribed episode's head).
+    prebuffer_seconds: float = field(default=5.0, metadata=_range(1, 600))
     # The container header at deadline 0; the window takes over right after it.
     header_bytes: int = field(default=64 << 10, metadata=_range(0))
     default_bitrate: int = field(default=1_000_000, metadata=_range(1000))  # bytes/s

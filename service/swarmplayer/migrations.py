@@ -109,10 +109,23 @@ def _v3_feeds(db: sqlite3.Connection) -> None:
         created_at REAL NOT NULL)""")
 
 
+def _v4_plays(db: sqlite3.Connection) -> None:
+    """Where playback of each torrent file stands; kept when the cache lets the data go."""
+    db.execute("""CREATE TABLE plays (
+        info_hash TEXT NOT NULL,
+        file_index INTEGER NOT NULL,
+        position REAL NOT NULL DEFAULT 0,
+        duration REAL,
+        watched INTEGER NOT NULL DEFAULT 0,
+        last_played_at REAL,
+        PRIMARY KEY (info_hash, file_index))""")
+
+
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
     _v2_devices,
     _v3_feeds,
+    _v4_plays,
 ]
 
 

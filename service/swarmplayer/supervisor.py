@@ -19,6 +19,7 @@ from .config import Config
 from .engine.engine import Engine
 from .feeds.library import Library
 from .monitor import Governor, PsutilReader, SystemReader
+from .prefetch import Prefetcher
 from .seeding import Seeder
 from .store import Store
 
@@ -63,9 +64,11 @@ class Service:
         self.governor = Governor(config, self.engine, self.profile, reader)
         logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
         self.access = Access.for_store(self.store, config)
-        self.library = Library(self.engine, self.store)
+        self.prefetcher = Prefetcher(self.engine, config)
+        self.library = Library(self.engine, self.store, self.prefetcher)
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
-                              access=self.access, library=self.library)
+                              access=self.access, library=self.library,
+                              prefetcher=self.prefetcher)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -83,6 +86,7 @@ class Service:
         self.governor.start()
         self.janitor.start()
         self.seeder.start()
+        self.prefetcher.start()
         self.library.start()
         self._server = create_server(
             self.app,
@@ -126,6 +130,7 @@ class Service:
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
         self.library.stop()
+        self.prefetcher.stop()
         self.seeder.stop()
         self.janitor.stop()
         self.governor.stop()

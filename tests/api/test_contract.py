@@ -18,7 +18,8 @@ STATUS_FIELDS = {
     "bitrate", "origins", "origins_spared", "error", "stream",
 }
 STREAM_FIELDS = {"file_index", "position", "bitrate", "buffered_seconds", "readers"}
-FILE_FIELDS = {"index", "path", "size", "is_video", "stream_url"}
+FILE_FIELDS = {"index", "path", "size", "is_video", "stream_url", "position", "duration",
+               "watched", "last_played_at"}
 
 
 def add(client: FlaskClient, data: bytes) -> Any:
@@ -46,7 +47,8 @@ def test_a_torrent_as_documented(client: FlaskClient, torrent: bytes):
     reply = add(client, torrent)
     assert reply.status_code == 201
     body = reply.get_json()
-    assert set(body) == STATUS_FIELDS | {"files", "stream_url"}
+    assert set(body) == STATUS_FIELDS | {"files", "stream_url", "prefetch", "warnings"}
+    assert body["prefetch"] is None and body["warnings"] == []
     assert len(body["info_hash"]) == 40 and body["source"] == "pack.torrent"
     assert body["has_metadata"] is True and body["holds"] == {} and body["origins"] == []
     assert body["stream"] is None and body["error"] is None
@@ -63,7 +65,7 @@ def test_a_torrent_as_documented(client: FlaskClient, torrent: bytes):
     assert set(listed) == {"torrents"}
     assert [set(t) for t in listed["torrents"]] == [STATUS_FIELDS]
     shown = client.get(f"/api/v1/torrents/{body['info_hash']}").get_json()
-    assert set(shown) == STATUS_FIELDS | {"files", "stream_url"}
+    assert set(shown) == STATUS_FIELDS | {"files", "stream_url", "prefetch"}
 
 
 def test_a_stream_opened_shows_in_the_status(client: FlaskClient, engine, torrent: bytes):

@@ -270,13 +270,15 @@ def test_relative_paths_and_other_schemes(quiet: Service) -> None:
 
 
 def _from_the_lan(service: Service, payload: Any) -> Reply:
-    """An add sent from 127.0.0.2: the box sees it as another machine of the LAN."""
+    """An add sent from 127.0.0.2, by a paired device: the box sees it as another machine of
+    the LAN."""
+    _, token = service.access.devices.pair("a LAN client")
     port = int(service.url.rsplit(":", 1)[1])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
                                       source_address=("127.0.0.2", 0))
     try:
         conn.request("POST", "/api/v1/torrents", json.dumps(payload).encode(),
-                     {"Content-Type": "application/json"})
+                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         response = conn.getresponse()
         return Reply(response.status, response.headers, response.read())
     finally:
@@ -398,6 +400,7 @@ def test_stream_slots_come_back_however_a_stream_ends(
     port = int(s.service.url.rsplit(":", 1)[1])
     for _ in range(3):  # a player that reads a little and hangs up
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            sock.sendall(f"GET /stream/{s.info_hash} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            sock.sendall(f"GET /stream/{s.info_hash} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                         .encode())
             assert sock.recv(4096).startswith(b"HTTP/1.1 200")
     wait_until(lambda: slots.in_use == 0, 20, "every stream slot to come back")

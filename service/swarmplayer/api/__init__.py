@@ -9,6 +9,8 @@ from ..config import Config
 from ..engine.engine import Engine
 from ..feeds.library import Library
 from ..monitor import Governor
+from ..plays import Plays
+from ..prefetch import Prefetcher
 from . import (
     cache,
     episodes,
@@ -17,6 +19,7 @@ from . import (
     health,
     info,
     pairing,
+    plays,
     shows,
     stream,
     subscriptions,
@@ -30,14 +33,17 @@ MAX_UPLOAD_BYTES = 10 << 20
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
                governor: Governor | None = None, access: Access | None = None,
-               library: Library | None = None) -> Flask:
+               library: Library | None = None, prefetcher: Prefetcher | None = None) -> Flask:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
     without a janitor has no cache API, one without a governor reports no governor, one
-    without a library no feeds; without `access`, the devices paired in the engine's store."""
+    without a library no feeds; without `access`, the devices paired in the engine's store,
+    without a prefetcher one of its own."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
-    app.extensions["swarmplayer"] = {"engine": engine, "config": config, "janitor": janitor,
-                                     "governor": governor, "library": library}
+    app.extensions["swarmplayer"] = {
+        "engine": engine, "config": config, "janitor": janitor, "governor": governor,
+        "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
+        "plays": Plays(engine.store)}
     errors.register(app)
     register_access(app, access or Access.for_store(engine.store, config))
     app.register_blueprint(pairing.bp)
@@ -46,6 +52,6 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
     app.register_blueprint(stream.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(cache.bp)
-    for feature in (feeds, shows, episodes, subscriptions):
+    for feature in (plays, feeds, shows, episodes, subscriptions):
         app.register_blueprint(feature.bp)
     return app

@@ -10,6 +10,8 @@ from ..engine.engine import Engine
 from ..errors import Unavailable
 from ..feeds.library import Library
 from ..monitor import Governor
+from ..plays import Plays
+from ..prefetch import Prefetcher
 
 
 def engine() -> Engine:
@@ -34,6 +36,14 @@ def library() -> Library:
     if found is None:
         raise Unavailable("the feeds are not running")
     return found
+
+
+def prefetcher() -> Prefetcher:
+    return current_app.extensions["swarmplayer"]["prefetcher"]
+
+
+def plays() -> Plays:
+    return current_app.extensions["swarmplayer"]["plays"]
 
 
 def governor() -> Governor | None:

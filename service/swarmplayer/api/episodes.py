@@ -79,3 +79,12 @@ def progress(episode_id: int) -> ResponseReturnValue:
 def delete_cache(episode_id: int) -> ResponseReturnValue:
     library().delete_cache(episode_id)
     return "", 204
+
+
+@bp.post("/<int:episode_id>/download")
+def download(episode_id: int) -> ResponseReturnValue:
+    """`{"release_id"?: n}`: download the episode whole, for later."""
+    body = json_body()
+    lib = library()
+    lib.download_episode(episode_id, optional_int(body, "release_id"), fetch_slots())
+    return jsonify(episode_json(lib.feeds.episode(episode_id))), 202

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from ..feeds.store import label
 from .body import invalid, page, paged
-from .context import library
+from .context import library, prefetcher
 
 bp = Blueprint("shows", __name__, url_prefix="/api/v1/shows")
 
@@ -27,8 +27,9 @@ def episode_json(e: sqlite3.Row, with_releases: bool = True) -> dict[str, Any]:
                                     "air_date", "absolute", "plot", "artwork", "published_at",
                                     "duration", "last_played_at", "info_hash", "file_index",
                                     "release_id")}
+    job = prefetcher().status(e["info_hash"]) if e["info_hash"] else None
     body.update(label=label(e), watched=bool(e["watched"]), position=e["position"],
-                prefetch="none")
+                prefetch=job.state if job else "none")
     if with_releases:
         body["releases"] = [release_json(r) for r in library().feeds.releases(e["id"])]
     return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
@@ -9,8 +10,9 @@ from flask.typing import ResponseReturnValue
 
 from ..addresses import host_port, peer_address, resolve
 from ..errors import BadInput, TooLarge, shown
+from ..plays import Play
 from ..sources import MAX_TORRENT_BYTES, Added, add_source
-from .context import config, engine
+from .context import config, engine, plays, prefetcher
 from .limits import fetch_slots
 from .status import torrent_json
 
@@ -22,13 +24,19 @@ bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
 
 
 def _detail(info_hash: str) -> dict[str, Any]:
+    """The torrent with its files (each with its stream URL and play state) and its
+    prefetch."""
     eng = engine()
     body = torrent_json(eng.status(info_hash))
+    played = plays().of(body["info_hash"])
     body["files"] = [
-        {**vars(f), "stream_url": url_for("stream.stream", info_hash=info_hash,
-                                          file_index=f.index, _external=True)}
+        {**vars(f), **asdict(played.get(f.index, Play())),
+         "stream_url": url_for("stream.stream", info_hash=info_hash, file_index=f.index,
+                               _external=True)}
         for f in eng.files(info_hash)
     ]
+    job = prefetcher().status(body["info_hash"])
+    body["prefetch"] = job.to_json() if job else None
     body["stream_url"] = url_for("stream.stream_default", info_hash=info_hash, _external=True)
     return body
 

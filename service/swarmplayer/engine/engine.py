@@ -312,8 +312,12 @@ class Engine:
 
     # ---- streaming -------------------------------------------------------------------------
     def open_stream(self, info_hash: str, file_index: int | None = None,
-                    timeout: float | None = None) -> FileStream:
-        """A stream of one file (default: the largest video), waiting for metadata if needed."""
+                    timeout: float | None = None, played: bool = True,
+                    window: float | None = None) -> FileStream:
+        """A stream of one file (default: the largest video), waiting for metadata if needed.
+        `played` False: a reader of the service's own (a prefetch), which neither counts as
+        playing nor wakes the components that make room for a player; its window is `window`
+        seconds of playback."""
         timeout = self.config.read_timeout if timeout is None else timeout
         end = time.monotonic() + timeout
         with self._cond:
@@ -325,12 +329,22 @@ class Engine:
                 self._cond.wait(left)
                 t = self._get(info_hash)
             file = t.stream_file(t.default_file() if file_index is None else file_index)
+        if not played:
+            return FileStream(t.scheduler, file, lambda p, to, c: self.pieces.read(t, p, to, c),
+                              self.config.read_timeout, own=True, window=window)
         return FileStream(t.scheduler, file,
                           lambda p, to, c: self.pieces.read(t, p, to, c),
                           self.config.read_timeout, on_open=lambda: self._playing(t),
                           # Only a reader that gets body bytes counts (not a HEAD).
                           on_bytes=lambda: self.persist.submit(
                               lambda: self.state.played(t.info_hash)))
+
+    def download_all(self, info_hash: str) -> None:
+        """The whole torrent downloads, every file of it, whatever waited before."""
+        with self._cond:
+            self._get(info_hash).download_all()
+
+
 
     def on_playing(self, listener: Callable[[str], None]) -> None:
         """Call `listener(info_hash)` whenever a reader starts on a torrent: components that

@@ -74,6 +74,8 @@ class _Reader:
     waiting: bool = False  # opened mid-file on a piece nobody here has: a seek
     # time.monotonic() a seek's piece came, while its first seconds are not read yet
     caught_at: float | None = None
+    own: bool = False  # the service's own reader (a prefetch), not a player
+    window: float | None = None  # its window in seconds, when not the scheduler's
 
 
 @dataclass
@@ -95,13 +97,24 @@ class StreamScheduler:
     readers: dict[int, _Reader] = field(default_factory=dict)
     applied: dict[int, tuple[int, int | None]] = field(default_factory=dict)
     held: dict[int, FileSpan] = field(default_factory=dict)  # files a seek holds, by index
+    # Files only prefetched, by index: what no reader plans waits at priority 0 until a player
+    # opens the file (prefetch.py).
+    head_only: dict[int, FileSpan] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
-    def open(self, file: StreamFile, position: int) -> int:
-        """Register a reader at `position`; it becomes the lead. Returns its id."""
+    def open(self, file: StreamFile, position: int, own: bool = False,
+             window: float | None = None) -> int:
+        """Register a reader at `position`; it becomes the lead. Returns its id. `own`: the
+        service's own reader (a prefetch): the file's other pieces wait rather than download
+        in the background, until a player opens it. `window`: its window in seconds, when not
+        the scheduler's."""
         with self.lock:
-            if not any(r.file.index == file.index for r in self.readers.values()):
+            others = [r for r in self.readers.values() if r.file.index == file.index]
+            if own and not others:
+                self.head_only[file.index] = file.span
+            if not own and not any(not r.own for r in others):
+                self.head_only.pop(file.index, None)
                 # The streamed file's pieces go to background (raising them if the file waited
                 # its turn), so the window's graded priorities rank above them; other readers'
                 # windows are re-applied below.
@@ -115,8 +128,13 @@ class StreamScheduler:
                              start=position)
             missing = not self.handle.have_piece(reader.piece)
             reader.waiting = missing and self._header_read(file)
+            reader.own, reader.window = own, window
             self.readers[rid] = reader
             self._apply(cancel=left is not None and _settled(left))
+            if file.index in self.head_only:
+                self.handle.prioritize_pieces([(p, 0) for p in file.span.pieces(0, file.span.size)
+                                               if p not in self.applied
+                                               and not self.handle.have_piece(p)])
             if reader.waiting:
                 self._hold(file)
             if missing:
@@ -232,7 +250,7 @@ class StreamScheduler:
                 plans.append(PiecePlan({reader.piece: (TOP_PRIORITY, 0)}))
                 continue
             plans.append(window_plan(reader.file.span, reader.position, reader.file.bitrate,
-                                     self.window_seconds, lead=reader is lead,
+                                     reader.window or self.window_seconds, lead=reader is lead,
                                      header_read=read[reader.file.index]))
         return merge(*plans)
 
@@ -267,7 +285,8 @@ class StreamScheduler:
         reader.caught_at = time.monotonic()
         if not self._holding() and self.held:
             self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY)
-                                           for span in self.held.values()
+                                           for index, span in self.held.items()
+                                           if index not in self.head_only
                                            for p in span.pieces(0, span.size)
                                            if p not in self.applied])
             self.held.clear()
@@ -299,7 +318,7 @@ class StreamScheduler:
             if (cancel or self._holding()) and not self.handle.have_piece(piece):
                 self._cancel(piece)
             else:
-                self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
+                self.handle.piece_priority(piece, self._rest_priority(piece))
         for piece, (priority, deadline) in sorted(wanted.items(), key=_by_urgency):
             old = self.applied.get(piece)
             if old == (priority, deadline) or self.handle.have_piece(piece):
@@ -326,7 +345,13 @@ class StreamScheduler:
         already asked of peers when its priority passes through 0."""
         self.handle.piece_priority(piece, 0)
         if not self._holding():
-            self.handle.piece_priority(piece, BACKGROUND_PRIORITY)
+            self.handle.piece_priority(piece, self._rest_priority(piece))
+
+    def _rest_priority(self, piece: int) -> int:
+        """A piece no reader plans: background, or 0 in a file that is only prefetched."""
+        waits = any(span.first_piece <= piece <= span.last_piece
+                    for span in self.head_only.values())
+        return 0 if waits else BACKGROUND_PRIORITY
 
 
 def _settled(reader: _Reader) -> bool:
@@ -346,7 +371,8 @@ class FileStream:
 
     def __init__(self, scheduler: StreamScheduler, file: StreamFile, read_piece: PieceReader,
                  timeout: float, on_open: Callable[[], Any] | None = None,
-                 on_bytes: Callable[[], Any] | None = None) -> None:
+                 on_bytes: Callable[[], Any] | None = None, own: bool = False,
+                 window: float | None = None) -> None:
         self.file = file
         self.size = file.span.size
         self._scheduler = scheduler
@@ -354,6 +380,7 @@ class FileStream:
         self._timeout = timeout
         self._on_open = on_open
         self._on_bytes = on_bytes  # told once, when the first body bytes go out
+        self._own, self._window = own, window  # the service's own reader: StreamScheduler.open
         self._rid: int | None = None
 
     def iter_range(self, start: int, stop: int,
@@ -363,7 +390,7 @@ class FileStream:
         Raises Unavailable (timeout) or StreamClosed; callers close the connection then.
         """
         span = self.file.span
-        self._rid = self._scheduler.open(self.file, start)
+        self._rid = self._scheduler.open(self.file, start, own=self._own, window=self._window)
         if self._on_open is not None:
             self._on_open()
         position = start

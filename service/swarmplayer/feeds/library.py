@@ -15,6 +15,7 @@ from typing import Any
 from .. import fetch
 from ..engine.engine import Engine, FileInfo
 from ..errors import BadInput, NotFound, ServiceError
+from ..prefetch import Prefetcher
 from ..slots import Slots
 from ..sources import add_source
 from ..store import Store
@@ -29,8 +30,9 @@ ACTIONS = ("prefetch", "download")
 
 
 class Library:
-    def __init__(self, engine: Engine, store: Store) -> None:
+    def __init__(self, engine: Engine, store: Store, prefetcher: Prefetcher) -> None:
         self.engine = engine
+        self.prefetcher = prefetcher
         self._cache_flags = store
         self.feeds = FeedStore(store)
         self.poller = Poller(self.feeds, self.on_new_episodes)
@@ -91,14 +93,32 @@ class Library:
             return
         self.feeds.set_torrent(episode_id, info_hash, None, release["id"])
         if sub["action"] == "download":
-            self._cache_flags.set_cache_flag(info_hash, "keep", True)
+            self.download(info_hash)
+        else:
+            self.prefetcher.prefetch(info_hash)
 
     # ---- playing ---------------------------------------------------------------------------
     def play(self, episode_id: int, release_id: int | None, file_index: int | None,
              fetch_slots: Slots | None = None) -> tuple[str, int | None]:
         """Add the episode's release (the one asked for, else the subscription's or the
-        best-seeded pick); (info-hash, the episode's file, when the metadata is known).
-        `fetch_slots` bounds the request threads fetching .torrent links (api/limits.py)."""
+        best-seeded pick) and start its prefetch; (info-hash, the episode's file, when the
+        metadata is known). `fetch_slots` bounds the request threads fetching .torrent links
+        (api/limits.py)."""
+        info_hash, file_index, release_id = self._add(episode_id, release_id, file_index,
+                                                      fetch_slots)
+        self.feeds.set_played(episode_id, info_hash, file_index, release_id)
+        self.prefetcher.prefetch(info_hash, file_index)
+        return info_hash, file_index
+
+    def download_episode(self, episode_id: int, release_id: int | None,
+                         fetch_slots: Slots | None = None) -> None:
+        """All of the episode's release, for later."""
+        info_hash, file_index, release_id = self._add(episode_id, release_id, None, fetch_slots)
+        self.feeds.set_torrent(episode_id, info_hash, file_index, release_id)
+        self.download(info_hash)
+
+    def _add(self, episode_id: int, release_id: int | None, file_index: int | None,
+             fetch_slots: Slots | None) -> tuple[str, int | None, int]:
         episode = self.feeds.episode(episode_id)
         releases = self.feeds.releases(episode_id)
         if release_id is not None:
@@ -116,8 +136,13 @@ class Library:
             file_index = episode_file(files, episode)
         elif file_index is not None and files and file_index not in {f.index for f in files}:
             raise BadInput(f"the torrent has no file {file_index}", code="invalid_field")
-        self.feeds.set_played(episode_id, info_hash, file_index, release["id"])
-        return info_hash, file_index
+        return info_hash, file_index, int(release["id"])
+
+    def download(self, info_hash: str) -> None:
+        """All of a torrent, kept until it is complete (the cache does not evict it)."""
+        self.engine.download_all(info_hash)
+        self._cache_flags.set_cache_flag(info_hash, "keep", True)
+
 
     def delete_cache(self, episode_id: int) -> None:
         """The episode's torrent and data go; the episode and its watched state stay."""

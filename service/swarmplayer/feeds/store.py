@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFound
+from ..plays import progressed
 from ..store import Store
 from .items import Release
-
-WATCHED_SHARE = 0.9  # played past this share of its duration: watched
 
 
 def key(text: str) -> str:
@@ -299,14 +298,13 @@ class FeedStore:
 
     def set_progress(self, episode_id: int, position: float, duration: float | None,
                      ended: bool, watched: bool | None) -> None:
-        """Where playback stands. Played past 90 %, or to its end: watched, from the start."""
-        self.episode(episode_id)
-        near_end = bool(duration) and position >= WATCHED_SHARE * float(duration or 0)
-        done = ended or near_end if watched is None else watched
+        """Where playback stands (plays.progressed: past 90 %, or to its end, is watched)."""
+        known = self.episode(episode_id)["duration"]
+        position, done = progressed(position, duration or known, ended, watched)
         with self._store.tx() as db:
             db.execute("UPDATE episodes SET position = ?, duration = COALESCE(?, duration), "
                        "watched = ?, last_played_at = ? WHERE id = ?",
-                       (0.0 if done else position, duration, int(done), time.time(),
+                       (position, duration, int(done), time.time(),
                         episode_id))
 
     # ---- subscriptions ---------------------------------------------------------------------
