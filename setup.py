@@ -22,8 +22,6 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
-        "segno>=1.5,<2",  # pairing QR codes (SVG for the page, text for the terminal)
-        "zeroconf>=0.131,<1",  # LAN discovery (mDNS/DNS-SD)
         # Feeds: read in a short-lived worker process (feeds/worker.py), not in the service.
         "feedparser>=6.0.10,<7",
         "guessit>=3.8,<5",

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +40,8 @@ class ServeProcess:
     The environment's SWARMPLAYER_* variables are dropped: the config file alone decides.
     """
 
-    def __init__(self, config_file: Path, cwd: Path | None = None,
-                 prefix: Sequence[str] = ()) -> None:
+    def __init__(self, config_file: Path, cwd: Path | None = None) -> None:
         self.config_file = config_file
-        self.prefix = list(prefix)  # e.g. ip netns exec NAME: a service on a test host
         self.cwd = cwd or config_file.parent
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
@@ -64,8 +62,7 @@ class ServeProcess:
         self.url = ""
         self._url_known.clear()
         self.proc = subprocess.Popen(
-            [*self.prefix, sys.executable, "-m", "swarmplayer", "serve", "--config",
-             str(self.config_file)],
+            [sys.executable, "-m", "swarmplayer", "serve", "--config", str(self.config_file)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, env=env, cwd=str(self.cwd))
         self._reader = threading.Thread(target=self._read_log, name="serve-log", daemon=True)

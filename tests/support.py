@@ -11,7 +11,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -163,14 +163,13 @@ class ServiceProcess(ServeProcess):
     """`python -m swarmplayer serve` on a loopback-only config file (what Config.for_tests
     sets), failing the test with its log when it does not start or stop in time."""
 
-    def __init__(self, data_dir: Path, prefix: Sequence[str] = (), **settings: Any) -> None:
+    def __init__(self, data_dir: Path, **settings: Any) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         wanted, defaults = Config.for_tests(data_dir, **settings), Config(data_dir=str(data_dir))
         values = {f.name: getattr(wanted, f.name) for f in dataclasses.fields(Config)
                   if f.name == "data_dir" or getattr(wanted, f.name) != getattr(defaults, f.name)}
-        super().__init__(write_config(data_dir.parent / f"{data_dir.name}.toml", values),
-                         prefix=prefix)
+        super().__init__(write_config(data_dir.parent / f"{data_dir.name}.toml", values))
 
     def start(self) -> ServiceProcess:
         """Launch the process and wait until it says where it serves."""

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, malloc, remote_cli
+from . import __version__, malloc
 from .config import ENV_PREFIX, Config, ConfigError
 from .errors import ServiceError
 from .playback import PLAYERS, ApiClient, play
@@ -73,8 +73,6 @@ def _parser() -> argparse.ArgumentParser:
                    help="host:port of a seeder of yours, spared by players with a full buffer")
     p.add_argument("--piece-size", type=int, default=0, help="bytes (default: libtorrent's)")
 
-    remote_cli.add_commands(sub, f"the service (default: {DEFAULT_SERVICE})")
-
     p = with_config(sub.add_parser("demo", help="stream a bundled video from a local swarm"))
     p.add_argument("--once", action="store_true", help="exit after the first frame is measured")
     p.add_argument("--player", choices=sorted(PLAYERS))
@@ -116,8 +114,6 @@ def _run(args: argparse.Namespace) -> int:
                                 piece_size=args.piece_size)
         print(out)
         return 0
-    if args.command in remote_cli.COMMANDS:
-        return remote_cli.run(args, ApiClient(getattr(args, "service", None) or DEFAULT_SERVICE))
     config = _config(args)
     # The process may run a service from here on: the allocator is set before its threads.
     malloc.tune()

@@ -49,13 +49,6 @@ class Config:
     http_host: str = "0.0.0.0"
     http_port: int = field(default=8642, metadata=_range(0, 65535))
     http_threads: int = field(default=16, metadata=_range(4, 256))
-    # Requests from the box itself (127.0.0.1/::1: the Kodi add-on beside the service) need no
-    # device token; everyone else pairs (api/access.py).
-    trust_localhost: bool = True
-    # Announce the box on the LAN (mDNS: _swarmplayer._tcp, _http._tcp) under this name
-    # (default: the host name), so phones and the add-on find it without an address.
-    discovery: bool = True
-    friendly_name: str = ""
     # BitTorrent side.
     listen_interfaces: str = "0.0.0.0:6881,[::]:6881"
     enable_dht: bool = True
@@ -131,7 +124,6 @@ class Config:
             enable_lsd=False,
             enable_upnp=False,
             enable_natpmp=False,
-            discovery=False,
             read_timeout=20.0,
             # A test machine's disk is not a cache to manage: act only when it is really full.
             cache_quota="100%",

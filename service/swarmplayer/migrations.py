@@ -37,17 +37,6 @@ def _v1_torrents(db: sqlite3.Connection) -> None:
         PRIMARY KEY (info_hash, address))""")
 
 
-def _v2_devices(db: sqlite3.Connection) -> None:
-    """Paired devices (their tokens as SHA-256 only) and the box's own id and signing secret."""
-    db.execute("""CREATE TABLE devices (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        token_hash TEXT NOT NULL UNIQUE,
-        created_at REAL NOT NULL,
-        last_seen_at REAL)""")
-    db.execute("""CREATE TABLE box (
-        id TEXT NOT NULL,
-        secret BLOB NOT NULL)""")
 def _v3_feeds(db: sqlite3.Connection) -> None:
     """Feeds, the shows and episodes they carry, their releases, and subscriptions."""
     db.execute("""CREATE TABLE feeds (
@@ -123,7 +112,6 @@ def _v4_plays(db: sqlite3.Connection) -> None:
 
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
-    _v2_devices,
     _v3_feeds,
     _v4_plays,
 ]

@@ -27,32 +27,30 @@ API_TIMEOUT = 30.0
 
 
 class ApiClient:
-    """The API calls the commands need, over plain HTTP (the service may be another process)."""
+    """The few API calls `play` needs, over plain HTTP (the service may be another process)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """One API call; its JSON answer (None for an empty one, e.g. 204)."""
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=API_TIMEOUT) as response:
-                data = response.read()
-                return json.loads(data) if data else None
+                return json.load(response)
         except (OSError, ValueError, http.client.HTTPException) as exc:
             raise api_error(exc, f"the service at {self.base_url}") from None
 
     def alive(self) -> bool:
         try:
-            self.call("GET", "/api/v1/info")
+            self._call("GET", "/api/v1/info")
         except ServiceError:
             return False
         return True
 
     def add(self, source: str, peers: list[str] | None = None) -> dict[str, Any]:
-        return self.call("POST", "/api/v1/torrents", {"source": source, "peers": peers or []})
+        return self._call("POST", "/api/v1/torrents", {"source": source, "peers": peers or []})
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
@@ -13,7 +13,6 @@ from waitress.server import create_server
 
 from . import profiles
 from .api import create_app
-from .api.access import Access
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
@@ -22,9 +21,6 @@ from .monitor import Governor, PsutilReader, SystemReader
 from .prefetch import Prefetcher
 from .seeding import Seeder
 from .store import Store
-
-if TYPE_CHECKING:
-    from .discovery import Advertiser
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +59,14 @@ class Service:
         self.seeder = Seeder(config, self.engine, self.store, self.profile)
         self.governor = Governor(config, self.engine, self.profile, reader)
         logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
-        self.access = Access.for_store(self.store, config)
         self.prefetcher = Prefetcher(self.engine, config)
         self.library = Library(self.engine, self.store, self.prefetcher)
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
-                              access=self.access, library=self.library,
+                              library=self.library,
                               prefetcher=self.prefetcher)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
-        self.advertiser: Advertiser | None = None
 
     @property
     def url(self) -> str:
@@ -113,20 +107,12 @@ class Service:
                                         daemon=True)
         self._thread.start()
         log.info("serving on %s", self.url)
-        if self.config.discovery:
-            from .discovery import Advertiser  # zeroconf loads only when it is on
-
-            self.advertiser = Advertiser(self.config.friendly_name,
-                                         self._server.effective_port, self.access.box_id)
-            self.advertiser.start()
         return self
 
     def stop(self) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
-        if self.advertiser is not None:
-            self.advertiser.stop()  # goodbyes first: phones drop the box while it stops
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
         self.library.stop()

@@ -18,26 +18,22 @@ from . import (
     feeds,
     health,
     info,
-    pairing,
     plays,
     shows,
     stream,
     subscriptions,
     torrents,
 )
-from .access import Access
-from .access import register as register_access
 
 MAX_UPLOAD_BYTES = 10 << 20
 
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
-               governor: Governor | None = None, access: Access | None = None,
+               governor: Governor | None = None,
                library: Library | None = None, prefetcher: Prefetcher | None = None) -> Flask:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
     without a janitor has no cache API, one without a governor reports no governor, one
-    without a library no feeds; without `access`, the devices paired in the engine's store,
-    without a prefetcher one of its own."""
+    without a library no feeds; without a prefetcher, one of its own."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {
@@ -45,8 +41,6 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
         "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
         "plays": Plays(engine.store)}
     errors.register(app)
-    register_access(app, access or Access.for_store(engine.store, config))
-    app.register_blueprint(pairing.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)

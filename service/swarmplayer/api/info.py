@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from .. import __version__
@@ -15,7 +15,5 @@ CAPABILITIES = ["magnet", "torrent-url", "torrent-upload", "tstream", "range-str
 
 @bp.get("/info")
 def info() -> ResponseReturnValue:
-    access = current_app.extensions["swarmplayer"]["access"]
-    return jsonify(name="SwarmPlayer", version=__version__, api=1, id=access.box_id,
-                   auth="token", libtorrent=".".join(map(str, lt.VERSION)),
-                   capabilities=CAPABILITIES)
+    return jsonify(name="SwarmPlayer", version=__version__, api=1,
+                   libtorrent=".".join(map(str, lt.VERSION)), capabilities=CAPABILITIES)

@@ -1,1 +1,0 @@
-"""Who may drive the box: paired devices' tokens, pairing codes, signed stream links."""
