@@ -22,6 +22,9 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
+        "segno>=1.5,<2",
+        "zeroconf>=0.131,<1",
+        "ifaddr>=0.2,<1",
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],

@@ -1,4 +1,4 @@
-"""The `swarmplayer` command: serve, play, make-tstream, demo."""
+"""The `swarmplayer` command: serve, play, make-tstream, demo, pair, devices."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="host:port of a seeder of yours, spared by players with a full buffer")
     p.add_argument("--piece-size", type=int, default=0, help="bytes (default: libtorrent's)")
 
+    p = sub.add_parser("pair", help="show a code (and QR code) to pair a phone with")
+    p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
+    p = sub.add_parser("devices", help="list the paired devices, or revoke one")
+    p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
+    p.add_argument("--revoke", type=int, metavar="ID", help="revoke the device with this id")
+
     p = with_config(sub.add_parser("demo", help="stream a bundled video from a local swarm"))
     p.add_argument("--once", action="store_true", help="exit after the first frame is measured")
     p.add_argument("--player", choices=sorted(PLAYERS))
@@ -86,6 +92,15 @@ def _run(args: argparse.Namespace) -> int:
                                 web_seeds=tuple(args.web_seed), origins=tuple(args.origin),
                                 piece_size=args.piece_size)
         print(out)
+        return 0
+    if args.command in ("pair", "devices"):
+        from . import pair_cli
+
+        api = ApiClient(args.service)
+        if args.command == "pair":
+            pair_cli.pair(api)
+        else:
+            pair_cli.devices(api, args.revoke)
         return 0
     config = _config(args)
     # The process may run a service from here on: the allocator is set before its threads.

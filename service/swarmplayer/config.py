@@ -17,6 +17,7 @@ from typing import Any
 import tomllib
 
 from .cache.policy import parse_amount
+from .netaddrs import parse_host_list
 from .profiles import check_profile_name, parse_switch, parse_tuning
 
 ENV_PREFIX = "SWARMPLAYER_"
@@ -89,6 +90,11 @@ class Config:
     governor_profile: str = field(default="auto", metadata=_checked(check_profile_name))
     tuning: str = field(default="", metadata=_checked(parse_tuning))
     monitor_interval: float = field(default=5.0, metadata=_range(0.5, 3600))  # seconds
+    # Access (issue 17): the box itself (127.0.0.1/::1) needs no token; extra Host names the
+    # box answers to (e.g. a reverse proxy's), comma-separated; how long stream links work.
+    trust_localhost: bool = True
+    allowed_hosts: str = field(default="", metadata=_checked(parse_host_list))
+    stream_link_seconds: float = field(default=6 * 3600.0, metadata=_range(60, 7 * 86400))
 
     @property
     def cache_dir(self) -> Path:

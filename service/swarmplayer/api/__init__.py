@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..auth.tokens import Devices
 from ..config import Config
 from ..engine.engine import Engine
-from . import cache, errors, health, info, stream, torrents
+from . import auth, cache, errors, health, info, pairing, stream, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
@@ -17,6 +18,8 @@ def create_app(engine: Engine, config: Config) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {"engine": engine, "config": config}
     errors.register(app)
+    auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
+    app.register_blueprint(pairing.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)

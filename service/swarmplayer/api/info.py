@@ -16,4 +16,5 @@ CAPABILITIES = ["magnet", "torrent-url", "torrent-upload", "tstream", "range-str
 @bp.get("/info")
 def info() -> ResponseReturnValue:
     return jsonify(name="SwarmPlayer", version=__version__, api=1,
-                   libtorrent=".".join(map(str, lt.VERSION)), capabilities=CAPABILITIES)
+                   libtorrent=".".join(map(str, lt.VERSION)), capabilities=CAPABILITIES,
+                   auth="token")

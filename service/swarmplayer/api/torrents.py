@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from ..addresses import peer_address
 from ..errors import BadInput
 from ..sources import MAX_TORRENT_BYTES, add_source
+from .auth import stream_token
 from .context import engine
 
 bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
@@ -18,12 +19,14 @@ bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
 def _detail(info_hash: str) -> dict[str, Any]:
     eng = engine()
     body = eng.status(info_hash)
+    link = stream_token(info_hash)
     body["files"] = [
         {**vars(f), "stream_url": url_for("stream.stream", info_hash=info_hash,
-                                          file_index=f.index, _external=True)}
+                                          file_index=f.index, _external=True, token=link)}
         for f in eng.files(info_hash)
     ]
-    body["stream_url"] = url_for("stream.stream_default", info_hash=info_hash, _external=True)
+    body["stream_url"] = url_for("stream.stream_default", info_hash=info_hash, _external=True,
+                                 token=link)
     return body
 
 
