@@ -7,7 +7,7 @@ from flask import Flask
 from ..auth.tokens import Devices
 from ..config import Config
 from ..engine.engine import Engine
-from . import auth, cache, errors, health, info, pairing, stream, torrents
+from . import auth, cache, errors, events, health, info, pairing, player, stream, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
@@ -20,6 +20,8 @@ def create_app(engine: Engine, config: Config) -> Flask:
     errors.register(app)
     auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
     app.register_blueprint(pairing.bp)
+    player.register(app)
+    events.register(app)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, url_for
 
 from ..auth.pairing import Pairing
 from ..auth.tokens import Devices, StreamSigner
@@ -107,10 +107,16 @@ def _unauthorized(message: str) -> Response:
     return response
 
 
-def stream_token(info_hash: str) -> str:
-    """A signed token for stream links of one torrent (`?token=` on /stream/… URLs)."""
+def stream_link(info_hash: str, file_index: int | None = None) -> str:
+    """The URL of a torrent's stream (its default video, or one file) with a signed token,
+    for players that cannot send headers; the token opens that torrent's streams only."""
     signer: StreamSigner = current_app.extensions["swarmplayer"]["stream_signer"]
-    return signer.token(info_hash)
+    token = signer.token(info_hash)
+    if file_index is None:
+        return url_for("stream.stream_default", info_hash=info_hash, token=token,
+                       _external=True)
+    return url_for("stream.stream", info_hash=info_hash, file_index=file_index, token=token,
+                   _external=True)
 
 
 def devices() -> Devices:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..addresses import peer_address
 from ..errors import BadInput
 from ..sources import MAX_TORRENT_BYTES, add_source
-from .auth import stream_token
+from .auth import stream_link
 from .context import engine
 
 bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
@@ -19,14 +19,9 @@ bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
 def _detail(info_hash: str) -> dict[str, Any]:
     eng = engine()
     body = eng.status(info_hash)
-    link = stream_token(info_hash)
-    body["files"] = [
-        {**vars(f), "stream_url": url_for("stream.stream", info_hash=info_hash,
-                                          file_index=f.index, _external=True, token=link)}
-        for f in eng.files(info_hash)
-    ]
-    body["stream_url"] = url_for("stream.stream_default", info_hash=info_hash, _external=True,
-                                 token=link)
+    body["files"] = [{**vars(f), "stream_url": stream_link(info_hash, f.index)}
+                     for f in eng.files(info_hash)]
+    body["stream_url"] = stream_link(info_hash)
     return body
 
 
