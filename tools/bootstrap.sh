@@ -27,6 +27,7 @@ apt_install() {
 if command -v apt-get >/dev/null; then
     # ffmpeg makes and decodes the test videos; systemd-analyze and shellcheck check deploy/.
     pkgs=(ffmpeg systemd shellcheck)
+    pkgs+=(chromium avahi-daemon avahi-utils iproute2)  # issue 17: the phone page in Chromium, mDNS across namespaces
     [ "$want" = main ] || pkgs+=(python3-libtorrent python3-venv python3-pip)
     apt_install "${pkgs[@]}"
 else

@@ -17,6 +17,7 @@ from typing import Any
 import tomllib
 
 from .cache.policy import parse_amount
+from .identity import check_friendly_name
 from .netaddrs import parse_host_list
 from .profiles import check_profile_name, parse_switch, parse_tuning
 
@@ -95,6 +96,9 @@ class Config:
     trust_localhost: bool = True
     allowed_hosts: str = field(default="", metadata=_checked(parse_host_list))
     stream_link_seconds: float = field(default=6 * 3600.0, metadata=_range(60, 7 * 86400))
+    # Zeroconf: announce the box on the LAN under this name (default: the host name).
+    discovery: bool = True
+    friendly_name: str = field(default="", metadata=_checked(check_friendly_name))
 
     @property
     def cache_dir(self) -> Path:
@@ -127,6 +131,7 @@ class Config:
             # Nor is its load a reason to throttle another test's swarm: tests that check the
             # governor drive its tick() with a fake system reader.
             monitor_interval=3600.0,
+            discovery=False,
         )
         base.update(overrides)
         return cls.from_mapping(base, source="test overrides")

@@ -78,6 +78,7 @@ def test_every_route_needs_a_valid_token(locked: Service) -> None:
     # The public list is what it claims: these answer without a token.
     info = call(locked, "GET", "/api/v1/info")
     assert info.status == 200 and info.json()["auth"] == "token"
+    assert len(info.json()["id"]) == 16 and info.json()["friendly_name"]
     wrong_code = call(locked, "POST", "/api/v1/pairing/claim",
                       payload={"code": "000000", "name": "x"})
     assert wrong_code.status in (403, 429)  # the code is checked, not the token
