@@ -28,7 +28,9 @@ setup(
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],
-        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5"],
+        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5",
+                 # drives Debian's /usr/bin/chromium; its own browser download is not used
+                 "playwright>=1.40,<2"],
     },
     entry_points={"console_scripts": ["swarmplayer=swarmplayer.cli:main"]},
 )

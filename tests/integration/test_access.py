@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from support import Reply, assert_json_error, fetch
+from devices_support import call, pair
+from support import assert_json_error, fetch
 
 from swarmplayer.api.auth import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 from swarmplayer.auth.pairing import CLIENT_FAILURES
@@ -17,27 +18,6 @@ from swarmplayer.supervisor import Service
 
 # What a route's converters are given when the test walks the URL map.
 SAMPLE = {"int": "1", "path": "x/y", "default": "0" * 40, "string": "0" * 40}
-
-
-def call(service: Service, method: str, path: str, token: str | None = None,
-         payload: Any = None, headers: dict[str, str] | None = None) -> Reply:
-    sent = dict(headers or {})
-    if token is not None:
-        sent["Authorization"] = f"Bearer {token}"
-    body = None
-    if payload is not None:
-        body = json.dumps(payload).encode()
-        sent["Content-Type"] = "application/json"
-    return fetch(service.url + path, method, sent, body)
-
-
-def pair(service: Service, name: str = "Test phone") -> tuple[int, str]:
-    """A device paired through the real claim endpoint with a code the TV would show."""
-    code = service.app.extensions["swarmplayer"]["pairing"].new_code().code
-    reply = call(service, "POST", "/api/v1/pairing/claim", payload={"code": code, "name": name})
-    assert reply.status == 201, reply.body
-    body = reply.json()
-    return body["device"]["id"], body["token"]
 
 
 def _routes(service: Service) -> list[tuple[str, str, str]]:
@@ -82,6 +62,17 @@ def test_every_route_needs_a_valid_token(locked: Service) -> None:
     wrong_code = call(locked, "POST", "/api/v1/pairing/claim",
                       payload={"code": "000000", "name": "x"})
     assert wrong_code.status in (403, 429)  # the code is checked, not the token
+    # The page's shell and files hold no data and are public; each public endpoint is seen.
+    seen = set()
+    for path in ("/", "/pair", "/static/app.js", "/manifest.webmanifest", "/sw.js"):
+        reply = call(locked, "GET", path)
+        assert reply.status == 200, path
+        seen.add(locked.app.url_map.bind("x").match(path)[0])
+    page = call(locked, "GET", "/")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    public = {r[0] for r in routes if _public(r[0])}
+    assert public == seen | {"info.info", "pairing.claim", "web.static"}
 
 
 def test_a_paired_token_opens_the_api_and_revoking_closes_it(locked: Service) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from devices_support import call, pair
 from support import api, assert_json_error, fetch, open_response, wait_until
-from test_access import call, pair
 from tv_standin import TvStandIn
 
 from swarmplayer.supervisor import Service

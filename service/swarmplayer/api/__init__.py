@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import web
 from ..auth.tokens import Devices
 from ..config import Config
 from ..engine.engine import Engine
@@ -14,7 +15,7 @@ MAX_UPLOAD_BYTES = 10 << 20
 
 def create_app(engine: Engine, config: Config) -> Flask:
     """The service's WSGI app; the engine is shared, the app holds no other state."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the page's files are web/static
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {"engine": engine, "config": config}
     errors.register(app)
@@ -22,6 +23,7 @@ def create_app(engine: Engine, config: Config) -> Flask:
     app.register_blueprint(pairing.bp)
     player.register(app)
     events.register(app)
+    app.register_blueprint(web.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)
