@@ -22,6 +22,9 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
+        "segno>=1.5,<2",  # pairing QR codes
+        "zeroconf>=0.131,<1",  # LAN discovery (mDNS/DNS-SD)
+        "ifaddr>=0.2,<1",
         # Feeds: read in a short-lived worker process (feeds/worker.py), not in the service.
         "feedparser>=6.0.10,<7",
         "guessit>=3.8,<5",
@@ -32,7 +35,9 @@ setup(
         "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5", "hypothesis>=6.80,<7",
                  "import-linter>=2.0,<3",
                  # the Kodi add-on: Kodi's API surface for the fakes, and Kodi's own checker
-                 "Kodistubs>=20,<22", "kodi-addon-checker>=0.0.30,<0.1"],
+                 "Kodistubs>=20,<22", "kodi-addon-checker>=0.0.30,<0.1",
+                 # drives Debian's /usr/bin/chromium; its own browser download is not used
+                 "playwright>=1.40,<2"],
     },
     entry_points={"console_scripts": ["swarmplayer=swarmplayer.cli:main"]},
 )

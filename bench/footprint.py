@@ -63,12 +63,12 @@ class Samples:
 class Service:
     """`python -m swarmplayer serve` on a loopback-only config, as the box would run it."""
 
-    def __init__(self, folder: Path, profile: str) -> None:
+    def __init__(self, folder: Path, profile: str, remote: bool = False) -> None:
         config = write_config(folder / "config.toml", {
             "data_dir": str(folder / "state"), "http_host": "127.0.0.1", "http_port": 0,
             "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
             "enable_upnp": False, "enable_natpmp": False, "local_peers_rate_limited": True,
-            "governor_profile": profile})
+            "governor_profile": profile, "discovery": remote})
         self.process = ServeProcess(config)
         self.process.launch()
         self.url = self.process.wait_url(60)
@@ -107,6 +107,28 @@ def sample(ps: psutil.Process, into: Samples, stop: threading.Event) -> None:
             return
 
 
+def follow_page(service: Service, stop: threading.Event, seen: list[int]) -> None:
+    """What an open phone page costs the service: its files once, then its live events."""
+    host, port = service.url.removeprefix("http://").split(":")
+    for path in ("/", "/static/app.js", "/static/app.css"):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request("GET", path)
+        conn.getresponse().read()
+        conn.close()
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("GET", "/api/v1/events")
+        reply = conn.getresponse()
+        while not stop.is_set():
+            line = reply.readline()
+            if not line:
+                return
+            if line.startswith(b"event:"):
+                seen[0] += 1
+    finally:
+        conn.close()
+
+
 def play(service: Service, info_hash: str, seconds: float) -> int:
     """Read the stream at the video's bitrate (plus a 5 s prebuffer) like a player; bytes read."""
     host, port = service.url.removeprefix("http://").split(":")
@@ -135,6 +157,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="streaming time")
     parser.add_argument("--profile", default="auto", help="governor profile of the service")
+    parser.add_argument("--remote", action="store_true",
+                        help="with zeroconf discovery on and a phone page following events")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="swarmplayer-footprint-") as tmp:
         folder = Path(tmp)
@@ -150,8 +174,12 @@ def main() -> None:
         # The origin uploads at twice the bitrate: the stream keeps ahead, as on a good swarm.
         seeder = Peer(torrent, media, upload_rate=BITRATE // 4)
 
-        service = Service(folder, args.profile)
+        service = Service(folder, args.profile, args.remote)
         idle, streaming = Samples(), Samples()
+        page_stop, page_events = threading.Event(), [0]
+        if args.remote:
+            threading.Thread(target=follow_page, args=(service, page_stop, page_events),
+                             daemon=True).start()
         try:
             stop = threading.Event()
             sampler = threading.Thread(target=sample, args=(service.ps, idle, stop))
@@ -176,6 +204,7 @@ def main() -> None:
             status = service.api("GET", f"/api/v1/torrents/{info_hash}")
             profile = service.api("GET", "/api/v1/health").get("profile", {}).get("name", "?")
         finally:
+            page_stop.set()
             stop_seconds = service.stop()
             seeder.close()
     cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
@@ -183,7 +212,7 @@ def main() -> None:
     written = io1.write_bytes - io0.write_bytes
     report(args, profile, idle, streaming, cpu / elapsed, written / max(downloaded, 1), {
         "played": played, "downloaded": downloaded, "written": written, "seconds": elapsed,
-        "stop": stop_seconds})
+        "stop": stop_seconds, "page events": page_events[0]})
 
 
 def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Samples,

@@ -28,6 +28,7 @@ if command -v apt-get >/dev/null; then
     # ffmpeg makes and decodes the test videos; systemd-analyze and shellcheck check deploy/.
     pkgs=(ffmpeg systemd shellcheck)
     pkgs+=(kodi xvfb pulseaudio x11-apps imagemagick)  # the real-Kodi tier (tests/e2e)
+    pkgs+=(chromium avahi-daemon avahi-utils iproute2)  # issue 17: the phone page in Chromium, mDNS across namespaces
     [ "$want" = main ] || pkgs+=(python3-libtorrent python3-venv python3-pip)
     pkgs+=(openssl)  # self-signed certificates for the TLS cases of the fetch tests
     apt_install "${pkgs[@]}"

@@ -1,4 +1,4 @@
-"""The `swarmplayer` command: serve, play, make-tstream, demo."""
+"""The `swarmplayer` command: serve, play, make-tstream, demo, pair, devices, discover."""
 
 from __future__ import annotations
 
@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="host:port of a seeder of yours, spared by players with a full buffer")
     p.add_argument("--piece-size", type=int, default=0, help="bytes (default: libtorrent's)")
 
+    p = sub.add_parser("pair", help="show a code (and QR code) to pair a phone with")
+    p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
+    p = sub.add_parser("devices", help="list the paired devices, or revoke one")
+    p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
+    p.add_argument("--revoke", type=int, metavar="ID", help="revoke the device with this id")
+
+    p = sub.add_parser("discover", help="list the SwarmPlayer boxes on the LAN")
+    p.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
+
     p = with_config(sub.add_parser("demo", help="stream a bundled video from a local swarm"))
     p.add_argument("--once", action="store_true", help="exit after the first frame is measured")
     p.add_argument("--player", choices=sorted(PLAYERS))
@@ -113,6 +122,25 @@ def _run(args: argparse.Namespace) -> int:
                                 web_seeds=tuple(args.web_seed), origins=tuple(args.origin),
                                 piece_size=args.piece_size)
         print(out)
+        return 0
+    if args.command == "discover":
+        from .discovery import discover
+
+        boxes = discover(args.seconds)
+        for box in boxes:
+            state = box.url if box.online else "offline (listed, not answering)"
+            print(f"{box.name}  id {box.id}  {box.version}  {state}")
+        if not boxes:
+            print("no SwarmPlayer box found")
+        return 0 if boxes else 1
+    if args.command in ("pair", "devices"):
+        from . import pair_cli
+
+        api = ApiClient(args.service)
+        if args.command == "pair":
+            pair_cli.pair(api)
+        else:
+            pair_cli.devices(api, args.revoke)
         return 0
     config = _config(args)
     # The process may run a service from here on: the allocator is set before its threads.

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .identity import check_friendly_name
+from .netaddrs import parse_host_list
 from .profiles import check_profile_name, parse_switch, parse_tuning
 from .units import parse_amount
 
@@ -94,6 +96,14 @@ class Config:
     # Folders (os.pathsep-separated) whose torrent files a LAN client may add by path; empty:
     # the user's Downloads and the data dir. The box itself may give any path.
     allowed_paths: str = field(default="", metadata=_checked(lambda text: _folders(text)))
+    # Access (issue 17): the box itself (127.0.0.1/::1) needs no token; extra Host names the
+    # box answers to (e.g. a reverse proxy's), comma-separated; how long stream links work.
+    trust_localhost: bool = True
+    allowed_hosts: str = field(default="", metadata=_checked(parse_host_list))
+    stream_link_seconds: float = field(default=6 * 3600.0, metadata=_range(60, 7 * 86400))
+    # Zeroconf: announce the box on the LAN under this name (default: the host name).
+    discovery: bool = True
+    friendly_name: str = field(default="", metadata=_checked(check_friendly_name))
 
     @property
     def cache_dir(self) -> Path:
@@ -131,6 +141,7 @@ class Config:
             # Nor is its load a reason to throttle another test's swarm: tests that check the
             # governor drive its tick() with a fake system reader.
             monitor_interval=3600.0,
+            discovery=False,
         )
         base.update(overrides)
         return cls.from_mapping(base, source="test overrides")

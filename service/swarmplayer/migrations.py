@@ -37,6 +37,16 @@ def _v1_torrents(db: sqlite3.Connection) -> None:
         PRIMARY KEY (info_hash, address))""")
 
 
+def _v2_devices(db: sqlite3.Connection) -> None:
+    """Paired devices (phones, remote add-ons): only a hash of each bearer token is kept."""
+    db.execute("""CREATE TABLE devices (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        last_seen_at REAL)""")
+
+
 def _v3_feeds(db: sqlite3.Connection) -> None:
     """Feeds, the shows and episodes they carry, their releases, and subscriptions."""
     db.execute("""CREATE TABLE feeds (
@@ -112,6 +122,7 @@ def _v4_plays(db: sqlite3.Connection) -> None:
 
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
+    _v2_devices,
     _v3_feeds,
     _v4_plays,
 ]

@@ -32,25 +32,27 @@ class ApiClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One JSON request; the decoded answer (None for 204). Errors become ServiceErrors."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=API_TIMEOUT) as response:
-                return json.load(response)
+                data = response.read()
+                return json.loads(data) if data else None
         except (OSError, ValueError, http.client.HTTPException) as exc:
             raise api_error(exc, f"the service at {self.base_url}") from None
 
     def alive(self) -> bool:
         try:
-            self._call("GET", "/api/v1/info")
+            self.call("GET", "/api/v1/info")
         except ServiceError:
             return False
         return True
 
     def add(self, source: str, peers: list[str] | None = None) -> dict[str, Any]:
-        return self._call("POST", "/api/v1/torrents", {"source": source, "peers": peers or []})
+        return self.call("POST", "/api/v1/torrents", {"source": source, "peers": peers or []})
 
 
 @dataclass

@@ -15,8 +15,10 @@ from . import profiles
 from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
+from .discovery import Advertiser
 from .engine.engine import Engine
 from .feeds.library import Library
+from .identity import box_id, friendly_name
 from .monitor import Governor, PsutilReader, SystemReader
 from .prefetch import Prefetcher
 from .seeding import Seeder
@@ -67,6 +69,7 @@ class Service:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        self.advertiser: Advertiser | None = None
 
     @property
     def url(self) -> str:
@@ -107,12 +110,18 @@ class Service:
                                         daemon=True)
         self._thread.start()
         log.info("serving on %s", self.url)
+        if self.config.discovery:  # issue 17: announced once it answers
+            self.advertiser = Advertiser(friendly_name(self.config.friendly_name),
+                                         box_id(self.config.data_dir),
+                                         int(self._server.effective_port)).start()
         return self
 
     def stop(self) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self.advertiser is not None:
+            self.advertiser.stop()  # goodbye first: phones drop the box before it goes
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
         self.library.stop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import web
+from ..auth.tokens import Devices
 from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
@@ -12,12 +14,16 @@ from ..monitor import Governor
 from ..plays import Plays
 from ..prefetch import Prefetcher
 from . import (
+    auth,
     cache,
     episodes,
     errors,
+    events,
     feeds,
     health,
     info,
+    pairing,
+    player,
     plays,
     shows,
     stream,
@@ -34,13 +40,18 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
     """The service's WSGI app, given every component it serves (shared, not owned): an app
     without a janitor has no cache API, one without a governor reports no governor, one
     without a library no feeds; without a prefetcher, one of its own."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the page's files are web/static
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {
         "engine": engine, "config": config, "janitor": janitor, "governor": governor,
         "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
         "plays": Plays(engine.store)}
     errors.register(app)
+    auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
+    app.register_blueprint(pairing.bp)
+    player.register(app)
+    events.register(app)
+    app.register_blueprint(web.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(torrents.bp)
     app.register_blueprint(stream.bp)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..addresses import host_port, peer_address, resolve
 from ..errors import BadInput, TooLarge, shown
 from ..plays import Play
 from ..sources import MAX_TORRENT_BYTES, Added, add_source
+from .auth import stream_link
 from .context import config, engine, plays, prefetcher
 from .limits import fetch_slots
 from .status import torrent_json
@@ -31,13 +32,12 @@ def _detail(info_hash: str) -> dict[str, Any]:
     played = plays().of(body["info_hash"])
     body["files"] = [
         {**vars(f), **asdict(played.get(f.index, Play())),
-         "stream_url": url_for("stream.stream", info_hash=info_hash, file_index=f.index,
-                               _external=True)}
+         "stream_url": stream_link(info_hash, f.index)}
         for f in eng.files(info_hash)
     ]
     job = prefetcher().status(body["info_hash"])
     body["prefetch"] = job.to_json() if job else None
-    body["stream_url"] = url_for("stream.stream_default", info_hash=info_hash, _external=True)
+    body["stream_url"] = stream_link(info_hash)
     return body
 
 

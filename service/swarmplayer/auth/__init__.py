@@ -1,0 +1,1 @@
+"""Who may use the box: paired devices' tokens, pairing codes, signed stream links."""

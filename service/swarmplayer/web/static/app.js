@@ -1,0 +1,350 @@
+// The phone remote. The API is its only back end; the device's token is in localStorage and
+// goes in an Authorization header (never a cookie), live state comes by server-sent events
+// read with fetch() (EventSource cannot send the header).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "swarmplayer.token";
+let token = localStorage.getItem(TOKEN_KEY);
+let player = null;
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body.error;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const reply = await fetch(`/api/v1${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (reply.status === 204) return null;
+  const data = await reply.json().catch(() => ({}));
+  if (reply.status === 401 && path !== "/pairing/claim") showPairing();
+  if (!reply.ok) throw new ApiError(reply.status, data);
+  return data;
+}
+
+function say(text) { $("status-line").textContent = text; }
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "onclick") node.addEventListener("click", v);
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
+}
+
+function bytes(n) {
+  if (!n) return "0 B";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  const i = Math.min(units.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
+  return `${(n / 1024 ** i).toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+// ---- pairing ----
+function showPairing() {
+  token = null;
+  localStorage.removeItem(TOKEN_KEY);
+  $("app").hidden = true;
+  $("pair-screen").hidden = false;
+  const code = new URLSearchParams(location.hash.slice(1)).get("code");
+  if (code) $("pair-code").value = code;
+  if (!$("pair-name").value) $("pair-name").value = guessName();
+}
+
+function guessName() {
+  const ua = navigator.userAgent;
+  const kind = /iPhone/.test(ua) ? "iPhone" : /iPad/.test(ua) ? "iPad" : /Android/.test(ua) ? "Android phone" : "Browser";
+  return `${kind} ${new Date().toISOString().slice(0, 10)}`;
+}
+
+$("pair-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("pair-error").textContent = "";
+  try {
+    const answer = await api("POST", "/pairing/claim",
+      { code: $("pair-code").value.trim(), name: $("pair-name").value });
+    token = answer.token;
+    localStorage.setItem(TOKEN_KEY, token);
+    history.replaceState(null, "", "/");
+    start();
+  } catch (err) {
+    $("pair-error").textContent = err.message;
+  }
+});
+
+// ---- screens ----
+function show(screen) {
+  for (const button of document.querySelectorAll("nav button")) {
+    if (button.dataset.screen === screen) button.setAttribute("aria-current", "page");
+    else button.removeAttribute("aria-current");
+  }
+  for (const section of document.querySelectorAll(".screen")) section.hidden = section.id !== screen;
+  if (screen === "library") loadLibrary();
+  if (screen === "status") loadStatus();
+}
+for (const button of document.querySelectorAll("nav button")) {
+  button.addEventListener("click", () => show(button.dataset.screen));
+}
+
+// ---- now playing ----
+function renderPlayer(p) {
+  player = p;
+  const words = !p.connected ? "The TV is not connected (start Kodi with the SwarmPlayer add-on)"
+    : p.state === "idle" ? "Nothing plays" : p.state[0].toUpperCase() + p.state.slice(1);
+  $("tv-state").textContent = words;
+  $("now-name").textContent = p.state === "idle" ? "" : (p.title || "");
+  const seek = $("seek");
+  if (document.activeElement !== seek) {
+    seek.max = String(Math.ceil(p.duration || 0));
+    seek.value = String(Math.floor(p.position || 0));
+  }
+  $("now-time").textContent = `${clock(p.position)} / ${clock(p.duration)}`;
+  $("toggle").textContent = p.state === "paused" ? "Play" : "Pause";
+  if (p.volume !== null && p.volume !== undefined && document.activeElement !== $("volume")) {
+    $("volume").value = String(p.volume);
+  }
+}
+
+async function command(path, body) {
+  try {
+    await api("POST", `/player/${path}`, body);
+  } catch (err) {
+    say(err.message);
+  }
+}
+$("toggle").addEventListener("click", () => command(player && player.state === "paused" ? "resume" : "pause"));
+$("stop").addEventListener("click", () => command("stop"));
+$("back30").addEventListener("click", () => command("seek", { offset: -30 }));
+$("fwd30").addEventListener("click", () => command("seek", { offset: 30 }));
+$("seek").addEventListener("change", () => command("seek", { position: Number($("seek").value) }));
+$("volume").addEventListener("change", () => command("volume", { volume: Number($("volume").value) }));
+
+// ---- downloads ----
+function renderTorrents(list) {
+  const ul = $("torrents");
+  ul.replaceChildren();
+  if (!list.length) ul.append(el("li", { class: "muted" }, "Nothing downloaded yet"));
+  for (const t of list) {
+    const pct = Math.round((t.progress || 0) * 100);
+    const item = el("li", { "data-info-hash": t.info_hash },
+      el("span", { class: "title" }, t.name || t.info_hash),
+      el("label", { for: `p-${t.info_hash}` }, `${pct} % · ${t.state} · ↓ ${bytes(t.download_rate)}/s · ${t.peers ?? 0} peers`),
+      el("progress", { id: `p-${t.info_hash}`, max: "100", value: String(pct) }),
+      el("button", { type: "button", onclick: () => playOnTv({ info_hash: t.info_hash }) }, "Play on TV"),
+      el("button", { type: "button", onclick: () => remove(t) }, "Remove"));
+    ul.append(item);
+  }
+}
+
+async function remove(t) {
+  if (!confirm(`Remove ${t.name || t.info_hash} and its data?`)) return;
+  try { await api("DELETE", `/torrents/${t.info_hash}`); } catch (err) { say(err.message); }
+}
+
+async function playOnTv(body) {
+  try {
+    await api("POST", "/player/play", body);
+    show("now");
+    return true;
+  } catch (err) {
+    say(err.message);
+    return false;
+  }
+}
+
+// ---- add a magnet or link ----
+$("add-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const how = event.submitter ? event.submitter.value : "download";
+  $("add-result").textContent = "Adding…";
+  try {
+    const added = await api("POST", "/torrents", { source: $("source").value.trim() });
+    if (how === "play") {
+      $("add-result").textContent = `Added ${added.name}; sending it to the TV…`;
+      if (await playOnTv({ info_hash: added.info_hash })) $("add-result").textContent = `Playing ${added.name} on the TV`;
+    } else {
+      await api("POST", `/torrents/${added.info_hash}/download`).catch(() => null);
+      $("add-result").textContent = `Downloading ${added.name} for later`;
+      show("downloads");
+    }
+    $("source").value = "";
+  } catch (err) {
+    $("add-result").textContent = err.message;
+  }
+});
+
+// ---- shows (the feeds API) ----
+async function loadLibrary() {
+  try {
+    const next = await api("GET", "/episodes?list=next_up");
+    const ul = $("next-up");
+    ul.replaceChildren(...next.episodes.map(episodeItem));
+    if (!next.episodes.length) ul.append(el("li", { class: "muted" }, "Nothing new"));
+    await listShows();
+  } catch (err) {
+    $("next-up").replaceChildren(el("li", { class: "muted" }, err.status === 404 ? "Shows are not available on this box yet" : err.message));
+  }
+}
+
+function episodeItem(e) {
+  return el("li", {},
+    el("span", { class: "title" }, `${e.show_title} ${e.label}`), el("br"),
+    el("span", { class: "muted" }, e.title || ""), el("br"),
+    el("button", { type: "button", onclick: () => playOnTv({ episode_id: e.id }) }, "Play on TV"));
+}
+
+async function listShows() {
+  const shows = await api("GET", "/shows?subscribed=true");
+  $("shows-back").hidden = true;
+  $("shows-title").textContent = "Your shows";
+  $("shows").replaceChildren(...shows.shows.map((s) => el("li", {},
+    el("span", { class: "title" }, s.title), el("br"),
+    el("span", { class: "muted" }, `${s.unwatched} unwatched of ${s.episodes}`), el("br"),
+    el("button", { type: "button", onclick: () => openShow(s.id) }, "Seasons"))));
+}
+
+async function openShow(id) {
+  const show = await api("GET", `/shows/${id}`);
+  $("shows-title").textContent = show.title;
+  $("shows-back").hidden = false;
+  $("shows").replaceChildren(...show.seasons.map((s) => el("li", {},
+    el("button", { type: "button", onclick: () => openSeason(id, s.season) },
+      s.season === null ? "Episodes" : `Season ${s.season} (${s.unwatched} unwatched)`))));
+}
+
+async function openSeason(id, season) {
+  const query = season === null ? "" : `?season=${season}`;
+  const list = await api("GET", `/shows/${id}/episodes${query}`);
+  $("shows").replaceChildren(...list.episodes.map(episodeItem));
+}
+$("shows-back").addEventListener("click", () => listShows().catch((err) => say(err.message)));
+
+$("search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const out = $("search-results");
+  try {
+    const found = await api("GET", `/search?q=${encodeURIComponent($("search-q").value)}`);
+    out.replaceChildren(el("ul", { class: "list" }, ...found.results.map((r) => el("li", {},
+      el("span", { class: "title" }, r.title), el("br"),
+      el("span", { class: "muted" }, [r.resolution, r.size ? bytes(r.size) : "", r.seeders != null ? `${r.seeders} seeders` : ""].filter(Boolean).join(" · ")), el("br"),
+      r.show_title ? el("button", { type: "button", onclick: () => subscribe(r.show_title) }, `Subscribe to ${r.show_title}`) : "",
+      el("button", { type: "button", onclick: () => { $("source").value = r.link; show("add"); } }, "Add")))));
+  } catch (err) {
+    out.replaceChildren(el("p", { class: "error" }, err.status === 404 ? "Search is not available on this box yet" : err.message));
+  }
+});
+
+async function subscribe(showTitle) {
+  try {
+    await api("POST", "/subscriptions", { show: showTitle });
+    say(`Subscribed to ${showTitle}`);
+    loadLibrary();
+  } catch (err) { say(err.message); }
+}
+
+// ---- status ----
+async function loadStatus() {
+  try {
+    const [health, info, devices] = await Promise.all(
+      [api("GET", "/health"), api("GET", "/info"), api("GET", "/devices")]);
+    const sys = health.system || {};
+    const rows = [["State", health.status], ["Torrents", String(health.torrents ?? "")],
+      ["Profile", health.profile ? health.profile.name : ""],
+      ["CPU", sys.cpu_percent != null ? `${sys.cpu_percent} %` : ""],
+      ["Memory of the service", sys.rss ? bytes(sys.rss) : ""]];
+    $("health").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v || "–")]));
+    $("box-info").replaceChildren(...[["Name", info.friendly_name], ["Version", info.version],
+      ["Address", location.host], ["Id", info.id]].flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v || "–")]));
+    $("devices").replaceChildren(...devices.devices.map((d) => el("li", {}, el("span", { class: "title" }, d.name), el("br"),
+      el("button", { type: "button", onclick: () => revoke(d) }, `Revoke ${d.name}`))));
+  } catch (err) { say(err.message); }
+}
+
+async function revoke(d) {
+  if (!confirm(`Revoke ${d.name}? It will have to pair again.`)) return;
+  try { await api("DELETE", `/devices/${d.id}`); loadStatus(); } catch (err) { say(err.message); }
+}
+$("unpair").addEventListener("click", async () => {
+  const me = await api("GET", "/pairing/me").catch(() => null);
+  if (me && me.device) await api("DELETE", `/devices/${me.device.id}`).catch(() => null);
+  showPairing();
+});
+
+// ---- live state ----
+async function follow() {
+  let wait = 1000;
+  for (;;) {
+    try {
+      const reply = await fetch("/api/v1/events", { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      if (reply.status === 401) { showPairing(); return; }
+      if (!reply.ok) throw new Error(`events: HTTP ${reply.status}`);
+      say("");
+      wait = 1000;
+      const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch (err) {
+      say("The box does not answer; trying again…");
+    }
+    if (!token && $("app").hidden) return;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, 30000);
+  }
+}
+
+function dispatch(block) {
+  let name = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5));
+  }
+  if (!data.length) return;
+  const value = JSON.parse(data.join("\n"));
+  if (name === "player") renderPlayer(value);
+  else if (name === "torrents") renderTorrents(value.torrents);
+}
+
+async function start() {
+  try {
+    await api("GET", "/pairing/me");
+  } catch (err) {
+    if (err.status === 401) return; // the pairing screen is up
+    say(err.message);
+  }
+  $("pair-screen").hidden = true;
+  $("app").hidden = false;
+  const info = await api("GET", "/info").catch(() => null);
+  if (info && info.friendly_name) $("box-name").textContent = info.friendly_name;
+  const shared = new URLSearchParams(location.search);
+  const source = shared.get("share_url") || shared.get("share");
+  if (source) { $("source").value = source; show("add"); }
+  follow();
+}
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => null);
+start();
