@@ -18,6 +18,7 @@ from ..errors import ServiceError
 from . import sse
 from .context import engine
 from .player import tv
+from .status import torrent_json
 
 MAX_STREAMS = 4
 TORRENTS_EVERY_S = 2.0
@@ -44,7 +45,7 @@ def events() -> ResponseReturnValue:
     seen = {"player": link.version, "torrents": "", "at": time.monotonic()}
 
     def torrents() -> list[bytes]:
-        listed: list[dict[str, Any]] = eng.statuses()
+        listed: list[dict[str, Any]] = [torrent_json(s) for s in eng.statuses()]
         text = json.dumps(listed, sort_keys=True)
         seen["at"] = time.monotonic()
         if text == seen["torrents"]:

@@ -88,8 +88,8 @@ def play() -> ResponseReturnValue:
                                    or not isinstance(file_index, int)):
         raise BadInput("file_index is a whole number", code="invalid_field")
     status = engine().status(info_hash)  # NotFound for a torrent the box does not have
-    return _sent("play", info_hash=status["info_hash"], file_index=file_index,
-                 title=status.get("name"), stream_url=stream_link(info_hash, file_index),
+    return _sent("play", info_hash=status.info_hash, file_index=file_index,
+                 title=status.name, stream_url=stream_link(info_hash, file_index),
                  **args)
 
 

@@ -46,15 +46,22 @@ def test_no_service_says_what_to_do_once(kodi: fakekodi.Kodi) -> None:
 
 
 @pytest.mark.integration
-def test_open_a_link_and_play_a_file(kodi: fakekodi.Kodi, service, video, tmp_path) -> None:
+def test_open_a_link_and_play_a_file(kodi: fakekodi.Kodi, service, video, tmp_path,
+                                     request: pytest.FixtureRequest) -> None:
+    from swarmplayer.demo.swarm import Peer
     from swarmplayer.engine import lt
 
     path = video("clip.mp4", seconds=3)
+    torrent = lt.bencode(lt.make_torrent(str(path), piece_size=32 * 1024))
     torrent_file = tmp_path / "clip.torrent"
-    torrent_file.write_bytes(lt.bencode(lt.make_torrent(str(path), piece_size=32 * 1024)))
+    torrent_file.write_bytes(torrent)
     fakekodi.point_at(service.url)
     kodi.input_answers.append(str(torrent_file))
     run("open_link")
+    seeder = Peer(torrent, path.parent)  # the prefetch before play needs the swarm's pieces
+    request.addfinalizer(seeder.close)
+    (info_hash,) = service.engine.info_hashes()
+    service.engine.connect_peers(info_hash, [seeder.address])
     ((url, item, folder),) = kodi.directory
     assert item.label == "clip.mp4" and not folder and item.props["IsPlayable"] == "true"
     assert url.startswith(PLUGIN + "torrent/play?")
