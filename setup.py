@@ -22,6 +22,9 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
+        # feeds: feedparser reads RSS/Atom safely; guessit (imported only in the parse worker)
+        "feedparser>=6.0.10,<7",
+        "guessit>=3.7,<5",
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],
