@@ -92,6 +92,9 @@ class Config:
     # Folders (os.pathsep-separated) whose torrent files a LAN client may add by path; empty:
     # the user's Downloads and the data dir. The box itself may give any path.
     allowed_paths: str = field(default="", metadata=_checked(lambda text: _folders(text)))
+    # Feeds: links to loopback/link-local hosts are skipped unless this is on (tests, a
+    # publisher on this same box).
+    feed_local_links: bool = False
 
     @property
     def cache_dir(self) -> Path:

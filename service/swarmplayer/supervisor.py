@@ -16,6 +16,7 @@ from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
+from .feeds.service import Feeds
 from .monitor import Governor, PsutilReader, SystemReader
 from .seeding import Seeder
 from .store import Store
@@ -41,7 +42,9 @@ class Service:
         self.seeder = Seeder(config, self.engine, self.store, self.profile)
         self.governor = Governor(config, self.engine, self.profile, reader)
         self.app = create_app(self.engine, config)
-        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor)
+        self.feeds = Feeds(self.store, self.engine, allow_local=config.feed_local_links)
+        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor,
+                                                  feeds=self.feeds)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -58,6 +61,7 @@ class Service:
         self.governor.start()
         self.janitor.start()
         self.seeder.start()
+        self.feeds.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -91,6 +95,7 @@ class Service:
         self._stopped.set()
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.feeds.stop()
         self.seeder.stop()
         self.janitor.stop()
         self.governor.stop()

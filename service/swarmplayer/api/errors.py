@@ -18,8 +18,8 @@ MAX_JSON_BYTES = 1 << 20
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    response = jsonify(error=code, message=message)
+def error_response(status: int, code: str, message: str, **extra: str) -> Response:
+    response = jsonify(error=code, message=message, **extra)
     response.status_code = status
     return response
 
@@ -44,7 +44,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError) -> Response:
-        return error_response(exc.status, exc.code, exc.message)
+        # validate.InvalidField also says which body field is wrong.
+        field = getattr(exc, "field", None)
+        return error_response(exc.status, exc.code, exc.message,
+                              **({"field": field} if field else {}))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
