@@ -22,10 +22,13 @@ setup(
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
+        # feeds: feedparser reads RSS/Atom safely; guessit (imported only in the parse worker)
+        "feedparser>=6.0.10,<7",
+        "guessit>=3.7,<5",
     ],
     extras_require={
         "libtorrent": ["libtorrent>=2.0.8,<2.2"],
-        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5",
+        "test": ["pytest>=7,<10", "pytest-timeout>=2.1,<3", "ruff>=0.5", "hypothesis>=6.80,<7",
                  # the Kodi add-on: Kodi's API surface for the fakes, and Kodi's own checker
                  "Kodistubs>=20,<22", "kodi-addon-checker>=0.0.30,<0.1"],
     },

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import os
 import subprocess
 import threading
 import time
@@ -27,7 +28,7 @@ T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[1]
 # CI clones the repository with the shared folder beside it.
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("SWARMPLAYER_CORPUS", REPO.parent / "shared" / "corpus"))
 HTTP_TIMEOUT = 30.0
 
 
@@ -139,9 +140,10 @@ def upload(base: str, data: bytes, filename: str = "upload.torrent",
 
 
 def assert_json_error(reply: Reply, status: int | None = None) -> dict[str, Any]:
-    """A 4xx reply whose body is {"error": code, "message": text}."""
-    assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
-    if status is not None:
+    """A reply of `status` (else any 4xx) whose body is {"error": code, "message": text}."""
+    if status is None:
+        assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
+    else:
         assert reply.status == status, (reply.status, reply.body[:300])
     assert reply.headers.get_content_type() == "application/json"
     body = reply.json()

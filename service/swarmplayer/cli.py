@@ -14,6 +14,27 @@ from .errors import ServiceError
 from .playback import PLAYERS, ApiClient, play
 
 DEFAULT_SERVICE = "http://127.0.0.1:8642"
+# What to do about an error, by its code (docs/api.md lists them all).
+HINTS = {
+    "unavailable": "no data came in time: the torrent may have no peers yet; try again later "
+                   "or give --peer host:port",
+    "timeout": "the service sent nothing in time: try again later or give --peer host:port",
+    "busy": "the service is busy with other fetches or streams: try again in a moment",
+    "no_service": "start it with `swarmplayer serve`, or give --service URL",
+    "invalid_url": "check the URL: http:// or https://, a host, a port of 1-65535",
+    "fetch_failed": "check that the URL opens in a browser, or download the file and give "
+                    "its path",
+    "too_large": "a torrent file is at most 10 MiB: check that the link is a .torrent",
+    "invalid_magnet": "check the magnet link: it needs xt=urn:btih: and a 40-hex info-hash",
+    "invalid_torrent": "the file is not a torrent: download it again",
+    "invalid_source": "give a magnet: link, an http(s):// URL or the path of a .torrent file",
+    "invalid_peer": "a peer is host:port, e.g. 192.168.1.20:6881",
+    "not_found": "check the path or the info-hash",
+    "not_a_file": "give the path of a regular .torrent/.tstream file",
+    "path_not_allowed": "add the folder to allowed_paths in the service's settings, or play "
+                        "on the box itself",
+    "live_unsupported": "live .tstreams cannot be played yet",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,8 +92,14 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return _run(args)
-    except (ConfigError, ServiceError) as exc:
+    except ConfigError as exc:
         print(f"swarmplayer: error: {exc}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(f"swarmplayer: error: {exc.message} ({exc.code})", file=sys.stderr)
+        hint = HINTS.get(exc.code)
+        if hint:
+            print(f"swarmplayer: {hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -101,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
         run_demo(config, once=args.once, player=args.player)
         return 0
     # play: use a running service when there is one, else run one for as long as we play.
+    if os.path.exists(args.source):  # a file here: the service takes absolute paths only
+        args.source = str(Path(args.source).resolve())
     api = ApiClient(args.service or DEFAULT_SERVICE)
     if args.service or api.alive():
         play(api, args.source, peers=args.peer, file_index=args.file_index,

@@ -89,6 +89,12 @@ class Config:
     governor_profile: str = field(default="auto", metadata=_checked(check_profile_name))
     tuning: str = field(default="", metadata=_checked(parse_tuning))
     monitor_interval: float = field(default=5.0, metadata=_range(0.5, 3600))  # seconds
+    # Folders (os.pathsep-separated) whose torrent files a LAN client may add by path; empty:
+    # the user's Downloads and the data dir. The box itself may give any path.
+    allowed_paths: str = field(default="", metadata=_checked(lambda text: _folders(text)))
+    # Feeds: links to loopback/link-local hosts are skipped unless this is on (tests, a
+    # publisher on this same box).
+    feed_local_links: bool = False
 
     @property
     def cache_dir(self) -> Path:
@@ -101,6 +107,11 @@ class Config:
     @property
     def db_path(self) -> Path:
         return Path(self.data_dir) / "state.sqlite3"
+
+    @property
+    def allowed_folders(self) -> tuple[Path, ...]:
+        folders = _folders(self.allowed_paths) or [Path.home() / "Downloads", Path(self.data_dir)]
+        return tuple(p.resolve() for p in folders)
 
     @classmethod
     def for_tests(cls, data_dir: str | os.PathLike[str], **overrides: Any) -> Config:
@@ -158,6 +169,15 @@ class Config:
         config = cls.from_mapping(from_env, source="environment", base=config)
         given = {k: v for k, v in (flags or {}).items() if v is not None}
         return cls.from_mapping(given, source="command line", base=config)
+
+
+def _folders(text: str) -> list[Path]:
+    """The absolute folders of an os.pathsep-separated list (ValueError for a relative one)."""
+    folders = [Path(p.strip()).expanduser() for p in str(text).split(os.pathsep) if p.strip()]
+    for folder in folders:
+        if not folder.is_absolute():
+            raise ValueError(f"a folder here is an absolute path, not {str(folder)[:80]!r}")
+    return folders
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
+# Input echoed in a message is cut to this many characters: a 1 MiB path must not make a 1 MiB
+# answer (or log line).
+SHOWN_CHARS = 80
+# A whole message is one line of at most this many characters, whatever went into it.
+MESSAGE_CHARS = 400
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A user's input as a message quotes it: repr()-quoted, cut to `limit` characters."""
+    text = str(value)
+    if len(text) > limit:
+        return repr(text[:limit]) + f"… ({len(text)} characters)"
+    return repr(text)
+
+
+def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` on one line of at most `limit` characters (control characters become spaces)."""
+    text = _UNPRINTABLE.sub(" ", str(text)).strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
 
 class ServiceError(Exception):
     """Base of every error the service reports; the API turns it into `{"error", "message"}`."""
@@ -10,6 +33,8 @@ class ServiceError(Exception):
     code = "internal_error"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
+        # Every message goes through here, so none can carry a line break or a megabyte.
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         if code:
@@ -21,6 +46,20 @@ class BadInput(ServiceError):
 
     status = 400
     code = "bad_request"
+
+
+class TooLarge(BadInput):
+    """A body, file or download larger than its cap."""
+
+    status = 413
+    code = "too_large"
+
+
+class FetchFailed(ServiceError):
+    """A URL could not be fetched: the server is unreachable, broken, slow or refuses."""
+
+    status = 502
+    code = "fetch_failed"
 
 
 class NotFound(ServiceError):
@@ -40,6 +79,19 @@ class Unavailable(ServiceError):
 
     status = 503
     code = "unavailable"
+
+
+class Busy(Unavailable):
+    """Every slot for this kind of work is taken (fetches, streams): try again shortly."""
+
+    code = "busy"
+
+
+class Forbidden(ServiceError):
+    """Not for this client (a local path asked from another machine)."""
+
+    status = 403
+    code = "forbidden"
 
 
 class StreamClosed(ServiceError):

@@ -3,8 +3,10 @@ URL to a player, and measure the time to the first decoded frame."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -37,14 +39,8 @@ class ApiClient:
         try:
             with urllib.request.urlopen(request, timeout=API_TIMEOUT) as response:
                 return json.load(response)
-        except urllib.error.HTTPError as exc:
-            try:
-                message = json.load(exc).get("message", exc.reason)
-            except ValueError:
-                message = exc.reason
-            raise BadInput(message) if exc.code < 500 else Unavailable(message) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise Unavailable(f"the service at {self.base_url} does not answer: {exc}") from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise api_error(exc, f"the service at {self.base_url}") from None
 
     def alive(self) -> bool:
         try:
@@ -69,12 +65,36 @@ def prebuffer(url: str, want: int, out: TextIO) -> int:
     """Read the stream's first `want` bytes, drawing a progress bar; the service keeps them."""
     request = urllib.request.Request(url, headers={"Range": f"bytes=0-{max(want, 1) - 1}"})
     got = 0
-    with urllib.request.urlopen(request, timeout=API_TIMEOUT) as response:
-        while chunk := response.read(64 * 1024):
-            got += len(chunk)
-            _bar(out, got, want)
+    try:
+        with urllib.request.urlopen(request, timeout=API_TIMEOUT) as response:
+            while chunk := response.read(64 * 1024):
+                got += len(chunk)
+                _bar(out, got, want)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        out.write("\n")
+        raise api_error(exc, "the stream") from None
     out.write("\n")
     return got
+
+
+def api_error(exc: BaseException, what: str) -> ServiceError:
+    """The ServiceError an HTTP call to the service ended in, with the service's own error code
+    and status when it answered one."""
+    if isinstance(exc, urllib.error.HTTPError):
+        try:
+            body = json.load(exc)
+            code, message = str(body["error"]), str(body["message"])
+        except (ValueError, KeyError, TypeError, OSError):
+            code, message = "http_error", f"{what} answered HTTP {exc.code} {exc.reason}"
+        error = ServiceError(message, code=code)
+        error.status = exc.code
+        return error
+    if isinstance(exc, (TimeoutError, socket.timeout)) or (
+            isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, TimeoutError)):
+        return Unavailable(f"{what} sent nothing for {API_TIMEOUT:g} s", code="timeout")
+    if isinstance(exc, urllib.error.URLError):
+        return Unavailable(f"{what} does not answer: {exc.reason}", code="no_service")
+    return Unavailable(f"{what} failed: {exc}", code="no_service")
 
 
 def _bar(out: TextIO, done: int, total: int, width: int = 30) -> None:

@@ -1,65 +1,126 @@
-"""Whatever a user gives us — magnet, http(s) URL, local path, uploaded bytes — into the engine."""
+"""Whatever a user gives us — magnet, http(s) URL, local path, uploaded bytes — into the engine.
+
+Every source is told apart and checked here, before the engine sees it: a refused source leaves
+nothing behind."""
 
 from __future__ import annotations
 
+import os
 import re
-import urllib.error
-import urllib.request
+import stat
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import magnet
 from .engine.engine import Engine
-from .errors import BadInput, Unavailable
+from .errors import BadInput, Forbidden, TooLarge, shown
+from .fetch import check_url, fetch
+from .slots import Slots
 
 MAX_TORRENT_BYTES = 10 << 20
 FETCH_TIMEOUT = 20.0
 # A v1 info-hash in hex (40) or base32 (32), with nothing around it.
 _BARE_HASH = re.compile(r"[0-9A-Fa-f]{40}|[A-Za-z2-7]{32}")
-_MAGNET_PREFIX = re.compile(r"^magnet:/*\?")
+# Text that is meant as a hash but is not one (39 or 41 hex digits, say).
+_HASH_LIKE = re.compile(r"[0-9A-Fa-f]{20,128}")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_HTTP = re.compile(r"https?://", re.IGNORECASE)
+NOT_A_SOURCE = "not a magnet link, an http(s) URL or the path of a torrent file"
 
 
-def add_source(engine: Engine, source: str) -> tuple[str, bool]:
-    """Add a magnet link, a URL of a .torrent/.tstream, or a local file; (info-hash, created)."""
+@dataclass(frozen=True)
+class Added:
+    info_hash: str
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def add_source(engine: Engine, source: str, *, allowed_paths: Sequence[Path] | None = None,
+               fetch_slots: Slots | None = None) -> Added:
+    """Add a magnet link, a URL of a .torrent/.tstream, or a local file.
+
+    `allowed_paths`: the folders a path source may be in (None: any, for the box's own user).
+    `fetch_slots`: a limit on URL fetches at once (Busy when all are taken).
+    """
     source = source.strip()
     if not source:
         raise BadInput("give a magnet link, a URL of a .torrent/.tstream, or a file")
     if _BARE_HASH.fullmatch(source):
         # A bare info-hash, as index sites show it (Transmission takes these too).
         source = f"magnet:?xt=urn:btih:{source}"
-    if source.startswith("magnet:"):
-        # "magnet:///?…" is the same link written with an empty authority.
-        return engine.add_magnet(_MAGNET_PREFIX.sub("magnet:?", source, count=1))
-    if source.startswith(("http://", "https://")):
-        return engine.add_torrent_data(fetch_torrent(source), source)
-    if "://" in source:
-        raise BadInput(f"unsupported link {source[:80]!r}: use magnet:, http:// or https://")
-    return engine.add_torrent_data(read_torrent_file(Path(source)), str(Path(source).resolve()))
+    if magnet.is_magnet(source):
+        link, warnings = magnet.sanitise(source)
+        info_hash, created = engine.add_magnet(link)
+        return Added(info_hash, created, warnings)
+    if _HTTP.match(source):
+        url = check_url(source)
+        with fetch_slots.held() if fetch_slots else nullcontext():
+            data = fetch(url, max_bytes=MAX_TORRENT_BYTES, deadline=FETCH_TIMEOUT,
+                         accept="application/x-bittorrent, */*").body
+        return Added(*engine.add_torrent_data(data, url))
+    if _HASH_LIKE.fullmatch(source):
+        raise BadInput(f"an info-hash is 40 hex digits or 32 base32 characters, not "
+                       f"{len(source)}: {shown(source)}", code="invalid_magnet")
+    if _SCHEME.match(source) or not source.startswith(("/", "~")):
+        raise BadInput(f"{NOT_A_SOURCE}: {shown(source)}", code="invalid_source")
+    path = _local_path(source, allowed_paths)
+    return Added(*engine.add_torrent_data(read_torrent_file(path), str(path)))
 
 
-def fetch_torrent(url: str) -> bytes:
-    """Download a .torrent/.tstream over HTTP, bounded in size and time."""
-    request = urllib.request.Request(url, headers={"User-Agent": "SwarmPlayer/0.1"})
+def _local_path(source: str, allowed: Sequence[Path] | None) -> Path:
+    """The absolute, resolved path of a path source; Forbidden when outside `allowed`, the same
+    answer whether it exists or not (a LAN client learns nothing of the box's files)."""
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(MAX_TORRENT_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise BadInput(f"{url} answered HTTP {exc.code} {exc.reason}",
-                       code="fetch_failed") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise Unavailable(f"cannot fetch {url}: {reason}", code="fetch_failed") from None
-    if len(data) > MAX_TORRENT_BYTES:
-        raise BadInput(f"{url} is larger than a torrent file can be", code="too_large")
-    return data
+        path = Path(source).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):  # a NUL byte, a symlink loop
+        if allowed is not None:
+            raise _outside() from None
+        raise BadInput(f"not a file path: {shown(source)}") from None
+    if allowed is not None and not any(path.is_relative_to(folder) for folder in allowed):
+        raise _outside()
+    return path
+
+
+def _outside() -> Forbidden:
+    return Forbidden("from another machine, only torrent files inside the service's "
+                     "allowed_paths can be added by path: upload the file instead",
+                     code="path_not_allowed")
 
 
 def read_torrent_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_TORRENT_BYTES. Never blocks (a FIFO without a
+    writer), never reads more than the cap + 1 (a fed FIFO, /dev/zero)."""
     try:
-        if path.stat().st_size > MAX_TORRENT_BYTES:
-            raise BadInput(f"{path} is larger than a torrent file can be", code="too_large")
-        return path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise _not_regular(path)
+        # O_NONBLOCK: should it be swapped for a FIFO after the check, the open does not wait.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
-        raise BadInput(f"no such file: {path}", code="not_found") from None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise BadInput(f"no such file: {shown(path)}", code="not_found") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read {shown(path)}: {exc.strerror or exc}") from None
     except ValueError:  # e.g. a NUL byte, which no path can hold
-        raise BadInput(f"not a file path: {str(path)[:80]!r}") from None
+        raise BadInput(f"not a file path: {shown(path)}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _not_regular(path)
+        data = bytearray()
+        while len(data) <= MAX_TORRENT_BYTES:
+            chunk = os.read(fd, MAX_TORRENT_BYTES + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except OSError as exc:
+        raise BadInput(f"cannot read {shown(path)}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_TORRENT_BYTES:
+        raise TooLarge(f"{shown(path)} is larger than a torrent file can be")
+    return bytes(data)
+
+
+def _not_regular(path: Path) -> BadInput:
+    return BadInput(f"not a regular file (a folder, FIFO or device): {shown(path)}",
+                    code="not_a_file")

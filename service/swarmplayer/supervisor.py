@@ -16,11 +16,15 @@ from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
+from .feeds.service import Feeds
 from .monitor import Governor, PsutilReader, SystemReader
 from .seeding import Seeder
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+# Open HTTP connections at once (players keep theirs alive; phones and Kodi add a few each).
+HTTP_CONNECTIONS = 400
 
 
 class Service:
@@ -38,7 +42,9 @@ class Service:
         self.seeder = Seeder(config, self.engine, self.store, self.profile)
         self.governor = Governor(config, self.engine, self.profile, reader)
         self.app = create_app(self.engine, config)
-        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor)
+        self.feeds = Feeds(self.store, self.engine, allow_local=config.feed_local_links)
+        self.app.extensions["swarmplayer"].update(janitor=self.janitor, governor=self.governor,
+                                                  feeds=self.feeds)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -55,6 +61,7 @@ class Service:
         self.governor.start()
         self.janitor.start()
         self.seeder.start()
+        self.feeds.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -70,6 +77,11 @@ class Service:
             outbuf_high_watermark=256 << 10,
             ident="SwarmPlayer",
             clear_untrusted_proxy_headers=True,
+            # Idle sockets hold no thread, but past connection_limit waitress stops accepting:
+            # room for many, and idle ones closed after 30 s (not 120), so a pile of silent
+            # sockets cannot shut the API out for long.
+            connection_limit=HTTP_CONNECTIONS,
+            channel_timeout=30,
         )
         self._thread = threading.Thread(target=self._server.run, name="swarmplayer-http",
                                         daemon=True)
@@ -83,6 +95,7 @@ class Service:
         self._stopped.set()
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.feeds.stop()
         self.seeder.stop()
         self.janitor.stop()
         self.governor.stop()

@@ -121,6 +121,29 @@ def test_corpus_magnet(quiet_service: Service, case: dict[str, Any] | None):
     assert_still_serving(quiet_service)
 
 
+TRACKER_CASES = [c for c in MAGNETS if c["valid"] and c.get("expect", {}).get("trackers")]
+
+
+@pytest.mark.parametrize("case", TRACKER_CASES or [None],
+                         ids=[str(c["id"]) for c in TRACKER_CASES] or ["no-corpus"])
+def test_corpus_magnet_trackers(quiet_service: Service, case: dict[str, Any] | None):
+    """The trackers the corpus expects are the ones kept (all of them http(s)/udp/wss), and
+    nothing is warned about."""
+    require_corpus("magnets")
+    assert case is not None
+    reply = api(quiet_service.url, "POST", "/api/v1/torrents", {"source": magnet_text(case)})
+    assert reply.status in (200, 201), reply.body[:300]
+    body = reply.json()
+    try:
+        assert body["warnings"] == []
+        if reply.status == 201:  # a 200 is a torrent added before, with its own trackers
+            handle = quiet_service.engine._torrents[body["info_hash"]].handle
+            kept = {t["url"] for t in handle.trackers()}
+            assert kept == set(case["expect"]["trackers"])
+    finally:
+        api(quiet_service.url, "DELETE", f"/api/v1/torrents/{body['info_hash']}")
+
+
 # ---- generated cases (always run) ---------------------------------------------------------
 
 

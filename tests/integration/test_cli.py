@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -100,3 +101,43 @@ def test_bad_config_file_names_the_setting(tmp_path: Path) -> None:
     result = swarmplayer("serve", "--config", str(config), timeout=60)
     assert result.returncode == 2
     assert "window_seconds must be a number" in result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _assert_cli_error(result: subprocess.CompletedProcess[str], code: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    first, *rest = result.stderr.strip().splitlines()
+    assert first.startswith("swarmplayer: error: ") and first.endswith(f"({code})"), first
+    assert rest and rest[0].startswith("swarmplayer: "), result.stderr  # what to do
+
+
+@pytest.mark.parametrize("source, code", [
+    ("javascript:alert(1)", "invalid_source"),
+    ("http://", "invalid_url"),
+    ("magnet:?dn=no-hash", "invalid_magnet"),
+    ("ab" * 19 + "a", "invalid_magnet"),
+])
+def test_play_refused_source_keeps_the_service_error_code(service: Service, source: str,
+                                                          code: str) -> None:
+    _assert_cli_error(swarmplayer("play", "--service", service.url, source, timeout=60), code)
+
+
+def test_play_without_a_service_is_a_clear_error() -> None:
+    result = swarmplayer("play", "--service", f"http://127.0.0.1:{_closed_port()}",
+                         "magnet:?xt=urn:btih:" + "ab" * 20, timeout=60)
+    _assert_cli_error(result, "no_service")
+
+
+def test_play_when_no_data_comes_in_time(make_service: Callable[..., Service]) -> None:
+    """The stream answers 503 (no metadata within read_timeout): an error, not a traceback."""
+    service = make_service(read_timeout=2.0)
+    service.engine.session.pause()
+    result = swarmplayer("play", "--service", service.url, "magnet:?xt=urn:btih:" + "cd" * 20,
+                         "--prebuffer", "1", timeout=120)
+    _assert_cli_error(result, "unavailable")

@@ -96,22 +96,20 @@ def test_local_path_is_read_and_streams(service: Service, seeded: tuple[Path, by
 @pytest.mark.parametrize("payload, code", [
     ({"url": "http://127.0.0.1:9/missing.torrent"}, "fetch_failed"),
     ({"path": "/nonexistent/film.torrent"}, "not_found"),
-    ({"source": "ftp://example.invalid/film.torrent"}, "bad_request"),
+    ({"source": "ftp://example.invalid/film.torrent"}, "invalid_source"),
     ({"magnet": "magnet:?dn=no-hash"}, "invalid_magnet"),
     ({"magnet": "magnet:?xt=urn:btih:" + "a" * 40, "peers": ["nowhere"]}, "invalid_peer"),
 ])
 def test_unusable_sources_are_clear_errors(service: Service, payload: dict[str, object],
                                            code: str) -> None:
     reply = api(service.url, "POST", "/api/v1/torrents", payload)
-    if code == "fetch_failed":
-        assert reply.status == 503 and reply.json()["error"] == code
-    else:
-        assert assert_json_error(reply)["error"] == code
+    status = 502 if code == "fetch_failed" else None
+    assert assert_json_error(reply, status)["error"] == code
 
 
 def test_url_answering_404_is_a_clear_error(service: Service, web: tuple[str, Path]) -> None:
     reply = api(service.url, "POST", "/api/v1/torrents", {"url": f"{web[0]}/gone.torrent"})
-    body = assert_json_error(reply, 400)
+    body = assert_json_error(reply, 502)
     assert body["error"] == "fetch_failed" and "404" in body["message"]
 
 

@@ -135,6 +135,26 @@ def test_range_past_the_end_is_416(swarm: Callable[..., Swarm], movie: Path):
     assert reply.json()["error"]
 
 
+@pytest.mark.parametrize("header", ["bytes=-0", "bytes=999999999-", "BYTES=999999999-1000000000"])
+def test_unsatisfiable_ranges_are_416(swarm: Callable[..., Swarm], movie: Path, header: str):
+    s = swarm(movie, connect=False)
+    reply = fetch(stream_url(s), headers={"Range": header})
+    assert reply.status == 416, reply.body[:200]
+    assert reply.headers["Content-Range"] == f"bytes */{movie.stat().st_size}"
+    assert reply.json()["error"] == "requested_range_not_satisfiable"
+
+
+@pytest.mark.parametrize("header", ["pages=1-2", "bytes=5-1", "bytes=x-y", "bytes=0-1,4-5",
+                                    "bytes", "=0-1"])
+def test_ranges_of_another_unit_or_malformed_are_ignored(swarm: Callable[..., Swarm],
+                                                         movie: Path, header: str):
+    """RFC 9110: a Range the server does not understand is ignored, the whole file is sent."""
+    s = swarm(movie)
+    reply = fetch(stream_url(s), headers={"Range": header})
+    assert reply.status == 200
+    assert reply.body == s.data()
+
+
 def test_two_concurrent_readers_are_byte_exact(swarm: Callable[..., Swarm], movie: Path):
     s = swarm(movie, connect=False)
     data = s.data()

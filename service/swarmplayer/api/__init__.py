@@ -6,7 +6,7 @@ from flask import Flask
 
 from ..config import Config
 from ..engine.engine import Engine
-from . import cache, errors, health, info, stream, torrents
+from . import cache, episodes, errors, feeds, health, info, shows, stream, subscriptions, torrents
 
 MAX_UPLOAD_BYTES = 10 << 20
 
@@ -22,4 +22,8 @@ def create_app(engine: Engine, config: Config) -> Flask:
     app.register_blueprint(stream.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(cache.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(shows.bp)
+    app.register_blueprint(episodes.bp)
+    app.register_blueprint(subscriptions.bp)
     return app

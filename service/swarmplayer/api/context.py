@@ -8,6 +8,7 @@ from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
 from ..errors import Unavailable
+from ..feeds.service import Feeds
 from ..monitor import Governor
 
 
@@ -29,3 +30,11 @@ def janitor() -> Janitor:
 
 def governor() -> Governor | None:
     return current_app.extensions["swarmplayer"].get("governor")
+
+
+def feeds() -> Feeds:
+    """The feeds component; set by the Service (an app built without one has no feeds API)."""
+    found = current_app.extensions["swarmplayer"].get("feeds")
+    if found is None:
+        raise Unavailable("feeds are not running")
+    return found
