@@ -33,7 +33,7 @@ def addon_zip() -> Path:
 def kodi_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """The service as Kodi's box runs it: its own process, on a port fixed before Kodi starts."""
     root = tmp_path_factory.mktemp("service")
-    service = ServiceProcess(root / "data", http_port=free_port()).start()
+    service = ServiceProcess(root / "data", http_port=free_port(), feed_local_links=True).start()
     yield service
     service.stop(60)
 
