@@ -215,7 +215,19 @@ def test_shows_episodes_play_resume_and_watched(kodi: Kodi, kodi_service, seed, 
     assert episode["label"].startswith("S01E01") and episode["filetype"] == "file"
     assert episode["season"] == 1 and episode["episode"] == 1
     show_screen(kodi, PLUGIN + f"show?id={found['id']}", "kodi-episodes.png", 3)
-    episode_id = int(episode["file"].rsplit("id=", 1)[1].split("&")[0])
+
+    def episode_id_of(entry: dict) -> int:
+        return int(entry["file"].rsplit("id=", 1)[1].split("&")[0])
+    # The context menu's "Mark as watched" on S01E03, and back.
+    episode_id, last = episode_id_of(episode), episode_id_of(episodes[2])
+    run_action(kodi, f"/episode/watched?id={last}&watched=1")
+    wait_for(lambda: api(base, "GET", f"/api/v1/episodes/{last}").json()["watched"], 30,
+             "S01E03 to be marked watched", kodi.log_tail)
+    season_url = PLUGIN + f"season?season=1&show={found['id']}"
+    assert [e["playcount"] for e in kodi.directory(season_url)] == [0, 0, 1]
+    run_action(kodi, f"/episode/watched?id={last}&watched=0")
+    wait_for(lambda: not api(base, "GET", f"/api/v1/episodes/{last}").json()["watched"], 30,
+             "S01E03 to be unwatched again", kodi.log_tail)
 
     if api(base, "OPTIONS", f"/api/v1/episodes/{episode_id}/play").status == 404:
         pytest.skip("the service cannot play an episode yet (POST /episodes/<id>/play, the "
@@ -239,5 +251,5 @@ def test_shows_episodes_play_resume_and_watched(kodi: Kodi, kodi_service, seed, 
     run_action(kodi, f"/episode/watched?id={episode_id}&watched=1")
     wait_for(lambda: api(base, "GET", f"/api/v1/episodes/{episode_id}").json()["watched"], 30,
              "the episode to be marked watched", kodi.log_tail)
-    listed = kodi.directory(PLUGIN + f"season?season=1&show={found['id']}")
+    listed = kodi.directory(season_url)
     assert [e["playcount"] for e in listed] == [1, 0, 0]
