@@ -13,6 +13,7 @@ from addon.router import NotFound, Router, as_int
 router = Router()
 url = router.url
 route = router.route
+action = router.action
 
 EPISODE_SORTS = ("EPISODE", "DATE", "LABEL", "UNSORTED")
 
@@ -29,6 +30,9 @@ def run(argv: list[str] | None = None) -> None:
         return
     try:
         func(handle, **params)
+        if handle >= 0 and router.is_action(func):
+            # An action reached as a folder (RunAddon, a stale link): no listing to wait for.
+            kodiutils.fail_directory(handle)
     except ServiceUnavailable as error:
         kodiutils.log(error.message, error=True)
         _no_service(error)
@@ -130,7 +134,7 @@ def downloads(handle: int) -> None:
     _show(handle, items + listing.torrents(api.torrents(), kodiutils.tr, url))
 
 
-@route("status")
+@action("status")
 def status(handle: int) -> None:
     api = client()
     info, health = api.info(), api.health()
@@ -143,7 +147,7 @@ def status(handle: int) -> None:
     kodiutils.text_dialog(kodiutils.tr(text.STATUS), message)
 
 
-@route("settings")
+@action("settings")
 def settings(handle: int) -> None:
     kodiutils.open_settings()
 
@@ -198,19 +202,19 @@ def torrent_play(handle: int, ih: str, file: str = "") -> None:
                          "resume": listing.resume_point(entry)})
 
 
-@route("torrent/watched")
+@action("torrent/watched")
 def torrent_watched(handle: int, ih: str, file: str, watched: str = "1") -> None:
     client().file_progress(ih, int(file), position=0, watched=watched == "1")
     kodiutils.refresh()
 
 
-@route("torrent/download")
+@action("torrent/download")
 def torrent_download(handle: int, ih: str) -> None:
     client().download_torrent(ih)
     kodiutils.notify(kodiutils.tr(text.DONE))
 
 
-@route("torrent/delete")
+@action("torrent/delete")
 def torrent_delete(handle: int, ih: str) -> None:
     client().remove_torrent(ih, files=True)
     kodiutils.refresh()
@@ -255,25 +259,25 @@ def _choose_file(reply: dict[str, Any]) -> int | None:
     return videos[chosen]["index"] if chosen >= 0 else None
 
 
-@route("episode/watched")
+@action("episode/watched")
 def episode_watched(handle: int, id: str, watched: str = "1") -> None:
     client().episode_progress(int(id), position=0, watched=watched == "1")
     kodiutils.refresh()
 
 
-@route("episode/download")
+@action("episode/download")
 def episode_download(handle: int, id: str) -> None:
     client().download_episode(int(id))
     kodiutils.notify(kodiutils.tr(text.DONE))
 
 
-@route("episode/delete_cache")
+@action("episode/delete_cache")
 def episode_delete_cache(handle: int, id: str) -> None:
     client().delete_episode_cache(int(id))
     kodiutils.refresh()
 
 
-@route("episode/other_release")
+@action("episode/other_release")
 def episode_other_release(handle: int, id: str) -> None:
     episode = client().episode(int(id))
     releases = episode.get("releases") or []
@@ -283,7 +287,7 @@ def episode_other_release(handle: int, id: str) -> None:
         kodiutils.play(url("episode/play", id=id, release=releases[chosen]["id"]))
 
 
-@route("episode/other_file")
+@action("episode/other_file")
 def episode_other_file(handle: int, id: str) -> None:
     episode = client().episode(int(id))
     torrent = client().torrent(episode["info_hash"])
@@ -296,13 +300,13 @@ def episode_other_file(handle: int, id: str) -> None:
 
 # ---- subscriptions -----------------------------------------------------------------------------
 
-@route("subscribe")
+@action("subscribe")
 def subscribe(handle: int, show: str) -> None:
     client().subscribe(int(show))
     kodiutils.refresh()
 
 
-@route("unsubscribe")
+@action("unsubscribe")
 def unsubscribe(handle: int, id: str) -> None:
     client().unsubscribe(int(id))
     kodiutils.refresh()
@@ -310,7 +314,7 @@ def unsubscribe(handle: int, id: str) -> None:
 
 # ---- finding the service ----------------------------------------------------------------------
 
-@route("discover")
+@action("discover")
 def discover(handle: int) -> None:
     """The settings button: services on the LAN by zeroconf; the chosen one goes in settings."""
     if not discovery.available():

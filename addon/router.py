@@ -20,12 +20,23 @@ class Router:
     def __init__(self, addon_id: str = ADDON_ID) -> None:
         self.addon_id = addon_id
         self.routes: dict[str, Handler] = {}
+        self.actions: set[Handler] = set()
 
     def route(self, path: str) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             self.routes[path.strip("/")] = func
             return func
         return register
+
+    def action(self, path: str) -> Callable[[Handler], Handler]:
+        """A route that does something (context menu: RunPlugin) instead of listing."""
+        def register(func: Handler) -> Handler:
+            self.actions.add(func)
+            return self.route(path)(func)
+        return register
+
+    def is_action(self, func: Handler) -> bool:
+        return func in self.actions
 
     def url(self, path: str, **params: Any) -> str:
         """The plugin URL of a path; None values are left out."""

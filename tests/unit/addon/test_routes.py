@@ -130,3 +130,10 @@ def test_a_silent_swarm_is_dead_after_the_setting(kodi: fakekodi.Kodi, service) 
     assert kodi.resolved[0] is False
     assert kodi.called("notification")[-1][0][1] == kodi.strings[text.DEAD_SWARM]
     assert kodi.called("ok") == []  # a notification, not a dialog to dismiss
+
+
+def test_an_action_opened_as_a_folder_does_not_leave_kodi_waiting(kodi: fakekodi.Kodi) -> None:
+    run("settings")  # handle 1: Kodi asked for a listing (RunAddon), not RunPlugin's -1
+    assert kodi.called("openSettings") and kodi.called("endOfDirectory") == [((False,), {})]
+    plugin.run([PLUGIN + "settings", "-1", ""])
+    assert len(kodi.called("endOfDirectory")) == 1
