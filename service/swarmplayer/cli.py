@@ -124,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
         print(out)
         return 0
     if args.command == "discover":
-        from .discovery import discover
+        from .mdns import discover
 
         boxes = discover(args.seconds)
         for box in boxes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .identity import check_friendly_name
+from .identity import check_discovery_backend, check_friendly_name
 from .netaddrs import parse_host_list
 from .profiles import check_profile_name, parse_switch, parse_tuning
 from .units import parse_amount
@@ -103,6 +103,8 @@ class Config:
     stream_link_seconds: float = field(default=6 * 3600.0, metadata=_range(60, 7 * 86400))
     # Zeroconf: announce the box on the LAN under this name (default: the host name).
     discovery: bool = True
+    # auto: through avahi-daemon where it runs (Raspberry Pi OS), else python-zeroconf.
+    discovery_backend: str = field(default="auto", metadata=_checked(check_discovery_backend))
     friendly_name: str = field(default="", metadata=_checked(check_friendly_name))
 
     @property

@@ -41,3 +41,8 @@ def check_friendly_name(text: object) -> None:
     if len(name.encode()) > 63 or not all(c.isalnum() or c in " -_'()&+" for c in name):
         raise ValueError("a friendly name is at most 63 bytes of letters, digits, spaces "
                          "and - _ ' ( ) & +")
+
+
+def check_discovery_backend(text: object) -> None:
+    if str(text).strip() not in ("auto", "avahi", "zeroconf"):
+        raise ValueError("discovery_backend is auto, avahi or zeroconf")

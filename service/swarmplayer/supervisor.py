@@ -15,7 +15,6 @@ from . import profiles
 from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
-from .discovery import Advertiser
 from .engine.engine import Engine
 from .feeds.library import Library
 from .identity import box_id, friendly_name
@@ -69,7 +68,7 @@ class Service:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
-        self.advertiser: Advertiser | None = None
+        self.advertiser: Any = None  # discovery's advertiser, while announcing
 
     @property
     def url(self) -> str:
@@ -111,9 +110,12 @@ class Service:
         self._thread.start()
         log.info("serving on %s", self.url)
         if self.config.discovery:  # issue 17: announced once it answers
-            self.advertiser = Advertiser(friendly_name(self.config.friendly_name),
+            from .discovery import advertiser  # zeroconf costs ~5 MB: only when wanted
+
+            self.advertiser = advertiser(friendly_name(self.config.friendly_name),
                                          box_id(self.config.data_dir),
-                                         int(self._server.effective_port)).start()
+                                         int(self._server.effective_port),
+                                         self.config.discovery_backend)
         return self
 
     def stop(self) -> None:

@@ -18,6 +18,7 @@ import pytest
 from support import REPO, wait_until
 
 from bench.serve import write_config
+from swarmplayer.identity import box_id
 
 SUBNET = "10.213.7"
 PORT = 8642
@@ -115,14 +116,16 @@ class Lines:
         self.proc.wait(20)
 
 
-def _serve(lan: Lan, data_dir: Path) -> Lines:
+def _serve(lan: Lan, data_dir: Path, backend: str = "zeroconf",
+           announced: str = "on") -> Lines:
     config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
         "data_dir": str(data_dir), "http_host": "0.0.0.0", "http_port": PORT,
         "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
         "enable_upnp": False, "enable_natpmp": False, "discovery": True,
-        "friendly_name": "Test Box", "monitor_interval": 3600.0})
+        "friendly_name": "Test Box", "monitor_interval": 3600.0,
+        "discovery_backend": backend})
     server = Lines(lan.hosts["box"], "-m", "swarmplayer", "serve", "--config", str(config))
-    server.expect("announcing 'Test Box'", 60)
+    server.expect(f"announcing 'Test Box' (id {box_id(str(data_dir))}) {announced}", 60)
     return server
 
 
@@ -170,7 +173,7 @@ def test_a_crashed_box_is_listed_but_not_online(lan: Lan, tmp_path: Path) -> Non
         # Another process on the box announces the same records but serves nothing.
         fake = Lines(lan.hosts["box"], "-c", (
             "import threading, sys\n"
-            "from swarmplayer.discovery import Advertiser\n"
+            "from swarmplayer.mdns import Advertiser\n"
             "a = Advertiser('Test Box', '00000000deadbeef', 8642).start()\n"
             "print('up', flush=True)\n"
             "threading.Event().wait(60)\n"))
