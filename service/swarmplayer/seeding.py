@@ -121,8 +121,12 @@ class Seeder:
         playing = any(s.playing for s in every)
         decisions = decide(seeds, self.limits, playing)
         share = upload_share(self.limits, sum(why is None for why in decisions.values()))
-        for s in statuses:
-            why = decisions[s.info_hash]
+        for s in every:
+            # Not complete (any more: a prefetched head's torrent is complete until someone
+            # plays it and its other pieces are wanted again): no seeding hold of ours.
+            why = decisions.get(s.info_hash)
+            if s.info_hash not in decisions and HOLD not in s.holds:
+                continue
             try:
                 self._apply(s, why, share)
             except NotFound:  # removed meanwhile

@@ -94,6 +94,10 @@ def settings_pack(config: Config) -> dict[str, Any]:
         # at any moment (the next episode of a pack), and a dropped seed may not be dialled
         # again for a minute (min_reconnect_time), with no tracker to find another.
         "close_redundant_connections": False,
+        # A seeder with libtorrent's defaults drops us while we want nothing (a prefetched
+        # head waits for play): when play raises the rest, dial it again within seconds, not a
+        # minute later.
+        "min_reconnect_time": 2,
         "piece_timeout": 5,
         "peer_timeout": 30,
         "strict_end_game_mode": False,

@@ -348,10 +348,11 @@ class StreamScheduler:
             self.handle.piece_priority(piece, self._rest_priority(piece))
 
     def _rest_priority(self, piece: int) -> int:
-        """A piece no reader plans: background, or 0 in a file that is only prefetched."""
+        """A piece no reader plans: background, or 0 while missing in a file that is only
+        prefetched (one it has stays wanted: libtorrent counts it as part of the download)."""
         waits = any(span.first_piece <= piece <= span.last_piece
                     for span in self.head_only.values())
-        return 0 if waits else BACKGROUND_PRIORITY
+        return 0 if waits and not self.handle.have_piece(piece) else BACKGROUND_PRIORITY
 
 
 def _settled(reader: _Reader) -> bool:
