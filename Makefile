@@ -18,10 +18,11 @@ test-main:
 	tools/bootstrap.sh main
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
-# The same suite on Debian's libtorrent 2.0.8, what 32-bit Raspberry Pi OS runs.
+# The same suite on Debian's libtorrent 2.0.8, what 32-bit Raspberry Pi OS runs; the real-Kodi
+# and Chromium tier (e2e) runs once, in test-main: it drives the same service either way.
 test-deb:
 	tools/bootstrap.sh deb
-	.venv-deb/bin/python -m pytest $(PYTEST_ARGS)
+	.venv-deb/bin/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 bench:
 	tools/bootstrap.sh main
