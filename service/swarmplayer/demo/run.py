@@ -27,7 +27,7 @@ PEER_UPLOAD = 125_000
 ORIGIN_HOST = "127.0.0.2"  # an address of its own, as a publisher's seeder has
 # The demo never touches the internet, whatever the config says.
 OFFLINE = dict(enable_dht=False, enable_lsd=False, enable_upnp=False, enable_natpmp=False,
-               listen_interfaces="127.0.0.1:0", local_peers_rate_limited=True)
+               discovery=False, listen_interfaces="127.0.0.1:0", local_peers_rate_limited=True)
 
 
 def run_demo(config: Config, *, once: bool = False, player: str | None = None,
@@ -60,6 +60,7 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
                   f"kbit/s, spared once the buffer is full), peer {extra.address} (capped "
                   f"{PEER_UPLOAD * 8 // 1000} kbit/s)\n")
         out.write(f"service: {service.url}\n")
+        out.write(f"phone remote: {service.url}/ (pair it with `swarmplayer pair`)\n")
         result = play(ApiClient(service.url), str(tstream), peers=[origin.address, extra.address],
                       player=player, out=out)
         if not once:
