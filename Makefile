@@ -22,9 +22,17 @@ test-deb:
 	tools/bootstrap.sh deb
 	.venv-deb/bin/python -m pytest $(PYTEST_ARGS)
 
-bench:
-	tools/bootstrap.sh main
+bench: bench/node_modules/.installed
+	tools/bootstrap.sh bench
 	.venv/bin/python -m bench
+
+# The competitors (peerflix, webtorrent-cli) from the lock file. No install scripts: one
+# dependency's insists on pnpm, and prebuilt native add-ons would come from GitHub; every one
+# has a pure-JavaScript fallback.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	tools/bootstrap.sh bench
+	cd bench && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf .venv .venv-deb build *.egg-info service/*.egg-info

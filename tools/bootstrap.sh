@@ -4,7 +4,7 @@
 #   two virtual environments:
 #     .venv      python3 + libtorrent 2.1 from PyPI      (x86_64/aarch64 boxes, CI's main tier)
 #     .venv-deb  Debian's python3 + python3-libtorrent  (what 32-bit Raspberry Pi OS gets)
-# Usage: tools/bootstrap.sh [main|deb|all]
+# Usage: tools/bootstrap.sh [main|deb|all|bench]   (bench: main + what `make bench` runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-main}
@@ -27,6 +27,7 @@ apt_install() {
 if command -v apt-get >/dev/null; then
     # ffmpeg makes and decodes the test videos; systemd-analyze and shellcheck check deploy/.
     pkgs=(ffmpeg systemd shellcheck)
+    [ "$want" = bench ] && want=main && pkgs+=(opentracker transmission-daemon) && { command -v npm >/dev/null || pkgs+=(npm); }  # make bench
     [ "$want" = main ] || pkgs+=(python3-libtorrent python3-venv python3-pip)
     apt_install "${pkgs[@]}"
 else
