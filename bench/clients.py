@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -25,8 +24,16 @@ from .swarm import BaselineClient
 NODE_BIN = ROOT / "bench" / "node_modules" / ".bin"
 START_TIMEOUT = 60.0
 NAIVE_DEADLINES = 8
-_STREAM_URL = re.compile(r"stream URL: (http://\S+)")
+DEFAULT_SERVICE_PORT = 8642  # where `swarmplayer play` looks for a running service first
 _ADDED = re.compile(r"added .* \(([0-9a-f]{40})\)")
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[str], what: str) -> None:
@@ -35,11 +42,9 @@ def _wait_listening(port: int, proc: subprocess.Popen[str], what: str) -> None:
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise ChildError(f"{what} exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.01)  # an outside process: its port is the only sign it serves
+        if _listening(port):
+            return
+        time.sleep(0.01)  # an outside process: its port is the only sign it serves
     raise ChildError(f"{what} did not serve within {START_TIMEOUT:g} s")
 
 
@@ -108,40 +113,38 @@ class WebTorrent(ProcessClient):
 
 class ColdService(ProcessClient):
     """`python -m swarmplayer play TORRENT --prebuffer 0` with no service running: it starts
-    its own service, adds the torrent and prints the stream URL."""
+    its own service on a port we chose and adds the torrent. The probe starts as soon as the
+    torrent is added ("added … (info-hash)"), as it does for a competitor as soon as its port
+    serves: `play` itself prints the stream URL only after its own first-frame check."""
 
     name = "service, cold"
 
     def __init__(self, data_dir: Path) -> None:
         super().__init__(data_dir)
+        self.port = free_port()
         self.config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
-            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": 0,
+            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": self.port,
             "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
             "enable_upnp": False, "enable_natpmp": False, "local_peers_rate_limited": True})
-        self.api = ""
+        self.api = f"http://127.0.0.1:{self.port}"
         self.info_hash = ""
 
     def play(self, torrent: Path, peers: list[str]) -> str:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMPLAYER_")}
         env["PYTHONPATH"] = str(ROOT / "service")
-        # A service nobody runs: `play` must start its own, not find one at the default port.
+        # `play` would use a service answering at its default address instead of starting one.
+        if _listening(DEFAULT_SERVICE_PORT):
+            raise ChildError(f"a service runs at port {DEFAULT_SERVICE_PORT}: no cold start")
         proc = self._spawn([sys.executable, "-m", "swarmplayer", "play", str(torrent),
                             "--config", str(self.config), "--prebuffer", "0",
                             *[a for p in peers for a in ("--peer", p)]], env)
         assert proc.stdout is not None
-        end = time.monotonic() + START_TIMEOUT
         for line in proc.stdout:
             if found := _ADDED.search(line):
                 self.info_hash = found.group(1)
-            if found := _STREAM_URL.search(line):
-                url = found.group(1)
-                parts = urllib.parse.urlsplit(url)
-                self.api = f"{parts.scheme}://{parts.netloc}"
                 _drain(proc)
-                return url
-            if time.monotonic() > end:
-                break
-        raise ChildError(f"swarmplayer play gave no stream URL (exit {proc.poll()})")
+                return f"{self.api}/stream/{self.info_hash}"
+        raise ChildError(f"swarmplayer play did not add the torrent (exit {proc.wait()})")
 
     def downloaded(self) -> int:
         with urllib.request.urlopen(f"{self.api}/api/v1/torrents/{self.info_hash}",
