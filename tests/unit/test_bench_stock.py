@@ -61,6 +61,12 @@ def test_vs_best_is_the_median_over_repetitions_of_each_ones_best():
     assert vs_best(reps, "service, cold", "startup") == pytest.approx(1.0)
 
 
+def test_vs_best_leaves_out_a_competitor_faster_than_the_limit():
+    # The baseline "seeks" in 0.1 s, below the 0.5 s limit: it had downloaded that part.
+    reps = [_rep(0.6, 1.0, {"baseline": 0.1, "peerflix": 1.0}, seek=0.5)]
+    assert vs_best(reps, "service", "seek") == pytest.approx(0.5)
+
+
 def test_stock_verdicts_hold_the_issue_bar():
     reps = [_rep(0.6, 1.0, {}), _rep(0.7, 1.2, {})]
     found = {v.name: v for v in verdicts(reps, None)}
@@ -72,6 +78,7 @@ def test_stock_verdicts_hold_the_issue_bar():
     assert seek.value == pytest.approx(0.5) and seek.met
     assert found["seek / limit, MP4, moov at end, stock, loopback"].value == pytest.approx(2.0)
     assert "startup / limit, MP4, moov at end, stock, loopback" not in found
+    assert "offload, single client, median" not in found  # no own-swarm run
 
 
 def test_render_has_a_row_for_every_client_of_the_stock_swarm():
