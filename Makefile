@@ -24,8 +24,8 @@ test-deb:
 	tools/bootstrap.sh deb
 	.venv-deb/bin/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-bench:
-	tools/bootstrap.sh main
+bench: bench/node_modules/.installed
+	tools/bootstrap.sh bench
 	.venv/bin/python -m bench
 
 # The Kodi add-on zip (.gitattributes export-ignore leaves the rest out), from the tracked files as
@@ -36,6 +36,14 @@ addon:
 	git archive --format=zip --prefix=plugin.video.swarmplayer/ \
 		-o build/plugin.video.swarmplayer-$(ADDON_VERSION).zip $$(git stash create | grep . || echo HEAD)
 	@echo build/plugin.video.swarmplayer-$(ADDON_VERSION).zip
+
+# The competitors (peerflix, webtorrent-cli) from the lock file. No install scripts: one
+# dependency's insists on pnpm, and prebuilt native add-ons would come from GitHub; every one
+# has a pure-JavaScript fallback.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	tools/bootstrap.sh bench
+	cd bench && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf .venv .venv-deb build *.egg-info service/*.egg-info

@@ -18,6 +18,7 @@ from .runs import Plan, Repetition, mode_name, multi_viewer, repetition
 from .samples import Sample, make_samples
 
 log = logging.getLogger("bench")
+STOCK_READ_AHEAD = 30.0  # seconds: a player's cache as the issue measures it
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -32,14 +33,26 @@ def _measure(plan: Plan, samples: list[Sample], work: Path) -> list[Repetition]:
     reps: list[Repetition] = []
     for n in range(plan.repetitions):
         for sample in samples:
-            log.info("%s: repetition %d/%d, %s", mode_name(plan), n + 1, plan.repetitions,
-                     sample.label)
-            rep = repetition(sample, work / f"{mode_name(plan)}-{n}-{sample.kind}", plan)
-            log.info("  limit %.2f/%.2f s; service %.2f/%.2f s, %d stalls; "
-                     "baseline %.2f/%.2f s", rep.limits.startup, rep.limits.seek,
-                     rep.service.startup, rep.service.seek, rep.service.stalls,
-                     rep.baseline.startup, rep.baseline.seek)
+            mode = mode_name(plan)
+            log.info("%s: repetition %d/%d, %s", mode, n + 1, plan.repetitions, sample.label)
+            folder = work / f"{mode.replace(' ', '').replace(',', '-')}-{n}-{sample.kind}"
+            rep = repetition(sample, folder, plan, turn=n)
+            log.info("  limit %.2f/%.2f s; %s", rep.limits.startup, rep.limits.seek,
+                     "; ".join(f"{name} {m.startup:.2f}/{m.seek:.2f} s, {m.stalls} stalls"
+                               for name, m in rep.clients.items()))
             reps.append(rep)
+    return reps
+
+
+def _measure_stock(plan: Plan, samples: list[Sample], args: argparse.Namespace,
+                   work: Path) -> list[Repetition]:
+    """The stock swarm with every competitor: both MP4s (the issue's media), the player's
+    30 s read-ahead; the delayed mode one repetition of each."""
+    stock = replace(plan, stock=True, read_ahead=STOCK_READ_AHEAD)
+    mp4s = [s for s in samples if s.kind in ("mp4", "mp4-faststart")]
+    reps = _measure(stock, mp4s, work)
+    if not args.no_delay:
+        reps += _measure(replace(stock, rtt=args.rtt_ms / 1000, repetitions=1), mp4s, work)
     return reps
 
 
@@ -50,6 +63,9 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--kinds", nargs="+", choices=["mp4", "mp4-faststart", "mkv"],
                         default=["mp4", "mp4-faststart", "mkv"])
+    parser.add_argument("--swarms", nargs="+", choices=["own", "stock"], default=["own", "stock"],
+                        help="own: SwarmPlayer's peers handed over; stock: unmodified seeders "
+                             "behind a tracker, with the competitors")
     parser.add_argument("--no-multi", action="store_true", help="skip the multi-viewer run")
     parser.add_argument("--rtt-ms", type=float, default=40.0,
                         help="round trip of the delayed mode (one repetition, faststart MP4)")
@@ -65,14 +81,20 @@ def main() -> int:
         log.info("making %g s of media in %s", plan.seconds, work)
         samples = [s for s in make_samples(work / "media", plan.seconds)
                    if s.kind in args.kinds]
-        reps = _measure(plan, samples, work)
-        if not args.no_delay:
-            # One repetition of one medium keeps `make bench` within 15 minutes; the faststart
-            # MP4, because the baseline needs the whole moov-at-end one before its first frame.
-            delayed = replace(plan, rtt=args.rtt_ms / 1000, repetitions=1)
-            reps += _measure(delayed, [s for s in samples if s.kind == "mp4-faststart"], work)
+        reps: list[Repetition] = []
+        if "own" in args.swarms:
+            reps += _measure(plan, samples, work)
+            if not args.no_delay:
+                # One repetition of one medium keeps `make bench` within 20 minutes; the
+                # faststart MP4, because the baseline needs the whole moov-at-end one before
+                # its first frame.
+                delayed = replace(plan, rtt=args.rtt_ms / 1000, repetitions=1)
+                reps += _measure(delayed, [s for s in samples if s.kind == "mp4-faststart"],
+                                 work)
+        if "stock" in args.swarms:
+            reps += _measure_stock(plan, samples, args, work)
         multi = None
-        if not args.no_multi:
+        if not args.no_multi and "own" in args.swarms:
             log.info("multi-viewer: %d viewers", plan.viewers)
             multi = multi_viewer(samples[0], work / "multi", plan)
         setup = Setup(plan, time.monotonic() - began)

@@ -1,8 +1,11 @@
-"""`python -m bench.baseline DATA_DIR`: the baseline client the service is measured against.
+"""`python -m bench.baseline DATA_DIR [--deadlines N]`: the baseline client the service is
+measured against, and with `--deadlines` the naive streaming client.
 
 A plain libtorrent session (its defaults, made loopback-only) downloading in sequential mode,
-and a naive file server that sends bytes from disk once their pieces are there. Commands on
-stdin (bench.child): `add` a torrent with peers, `stats`.
+and a naive file server that sends bytes from disk once their pieces are there. With
+`--deadlines N`, each read also gives the N pieces from the read's first one a deadline (100 ms
+apart), as the simplest streaming clients built on libtorrent do. Commands on stdin
+(bench.child): `add` a torrent with peers (none: its trackers find them), `stats`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from .child import serve
 from .rangeserver import RangeServer
 
 WAIT_TIMEOUT = 180.0
+DEADLINE_STEP_MS = 100
 # alert categories error | status | piece_progress (the same bits in libtorrent 2.0 and 2.1):
 # a finished piece wakes the waiting server at once.
 ALERT_MASK = 0x1 | 0x40 | 0x400000
@@ -27,8 +31,9 @@ ALERT_MASK = 0x1 | 0x40 | 0x400000
 class Baseline:
     """Sequential download plus a file server waiting on piece alerts."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, deadlines: int = 0) -> None:
         self.data_dir = data_dir
+        self.deadlines = deadlines
         self.session = lt.new_session({
             "listen_interfaces": "127.0.0.1:0",
             "enable_dht": False, "enable_lsd": False,
@@ -64,6 +69,7 @@ class Baseline:
             self.handle.connect_peer(peer_address(peer))
         (_, name, size, _), = lt.file_entries(params.ti)
         self.piece_length = params.ti.piece_length()
+        self.num_pieces = params.ti.num_pieces()
         self.path = self.data_dir / name
         self.server = RangeServer(self.path, size=size, ready=self._ready).start()
         return {"url": self.server.url}
@@ -73,10 +79,18 @@ class Baseline:
         (libtorrent creates it at its first write, which can come after the first hash check);
         False on timeout."""
         pieces = range(start // self.piece_length, (stop - 1) // self.piece_length + 1)
+        self._set_deadlines(pieces.start)
         with self._cond:
             return self._cond.wait_for(
                 lambda: all(self.handle.have_piece(p) for p in pieces) and self.path.exists(),
                 WAIT_TIMEOUT)
+
+    def _set_deadlines(self, first: int) -> None:
+        """Deadlines on the next `deadlines` pieces we lack from `first` (none: plain baseline)."""
+        last = min(first + self.deadlines, self.num_pieces)
+        for k, piece in enumerate(range(first, last)):
+            if not self.handle.have_piece(piece):
+                self.handle.set_piece_deadline(piece, k * DEADLINE_STEP_MS)
 
     def stats(self) -> dict[str, Any]:
         return {"downloaded": self.handle.status().all_time_download if self.handle else 0}
@@ -92,8 +106,10 @@ class Baseline:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.baseline")
     parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--deadlines", type=int, default=0,
+                        help="pieces ahead of each read to give a deadline (0: none)")
     args = parser.parse_args()
-    client = Baseline(args.data_dir)
+    client = Baseline(args.data_dir, args.deadlines)
     try:
         serve({}, {"add": client.add, "stats": client.stats})
     finally:

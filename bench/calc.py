@@ -3,6 +3,7 @@ player model that counts stalls, and the medians and pairwise ratios of the repo
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,3 +132,21 @@ class Verdict:
     @property
     def met(self) -> bool:
         return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+
+def best_ratio(measured: float, competitors: Sequence[float]) -> float:
+    """`measured` ÷ the best (lowest) of the competitors' figures in the same repetition; NaN
+    when the measurement or every competitor failed (a failed run is no competition)."""
+    finite = [c for c in competitors if not math.isnan(c)]
+    if math.isnan(measured) or not finite:
+        return float("nan")
+    best = min(finite)
+    return measured / best if best > 0 else float("inf")
+
+
+def turned(names: Sequence[str], turn: int) -> list[str]:
+    """`names` rotated left by `turn`: repetition n starts with the n-th client."""
+    if not names:
+        return []
+    k = turn % len(names)
+    return [*names[k:], *names[:k]]

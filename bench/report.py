@@ -13,9 +13,10 @@ from pathlib import Path
 
 from swarmplayer.engine import lt
 
-from .calc import Verdict, median, ratios
+from .calc import Verdict, best_ratio, median, ratios
 from .runs import (
     EXTRA_RATE,
+    LEECHER_RATE,
     ORIGIN_HOST,
     ORIGIN_RATE,
     Measured,
@@ -33,6 +34,12 @@ SEEK_BAR = 1.8
 OFFLOAD_BAR = 0.7
 RSS_BAR_MB = 60.0
 ORIGIN_COPIES_BAR = 3.0
+# The stock swarm's bar (issue 14).
+STOCK_STARTUP_BAR = 1.5
+STOCK_SEEK_BAR = 2.0
+COLD_VS_BEST_BAR = 0.8
+SEEK_VS_BEST_BAR = 0.6
+COMPETITORS = ("naive deadlines", "peerflix", "webtorrent", "baseline")
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,31 @@ def _pair_ratio(reps: Sequence[Repetition], measured: str, reference: str) -> fl
 
 
 def _value(rep: Repetition, path: str) -> float:
-    owner, name = path.split(".")
-    return float(getattr(getattr(rep, owner), name))
+    """"limits.seek", "service.startup", "service, cold.startup": a figure of a repetition."""
+    owner, name = path.rsplit(".", 1)
+    if owner == "limits":
+        return float(getattr(rep.limits, name))
+    measured = rep.clients.get(owner)
+    return float(getattr(measured, name)) if measured is not None else math.nan
+
+
+def vs_best(reps: Sequence[Repetition], client: str, figure: str) -> float:
+    """Median over repetitions of the client's figure ÷ the best competitor's in that one.
+
+    A competitor faster than the run's limit had the data already (a sequential client that
+    downloaded past the seek): no competition for fetching it, so it is left out."""
+    found = []
+    for r in reps:
+        limit = _value(r, f"limits.{figure}")
+        times = [_value(r, f"{c}.{figure}") for c in COMPETITORS]
+        found.append(best_ratio(_value(r, f"{client}.{figure}"),
+                                [t for t in times if not t < limit]))
+    kept = finite(found)
+    return median(kept) if kept else math.nan
+
+
+def _stock(mode: str) -> bool:
+    return mode.startswith("stock")
 
 
 def groups(reps: Sequence[Repetition]) -> list[tuple[str, list[Repetition]]]:
@@ -84,16 +114,30 @@ def verdicts(reps: Sequence[Repetition], multi: MultiViewer | None) -> list[Verd
     """The bar of issue 4, line by line."""
     out: list[Verdict] = []
     for label, mine in groups(reps):
+        if _stock(mine[0].mode):
+            out += [
+                Verdict(f"play request → first frame / limit, {label}",
+                        _pair_ratio(mine, "service.startup", "limits.startup"),
+                        STOCK_STARTUP_BAR),
+                Verdict(f"cold play → first frame / best competitor, {label}",
+                        vs_best(mine, "service, cold", "startup"), COLD_VS_BEST_BAR),
+                Verdict(f"seek / limit, {label}",
+                        _pair_ratio(mine, "service.seek", "limits.seek"), STOCK_SEEK_BAR),
+                Verdict(f"seek / best competitor, {label}", vs_best(mine, "service", "seek"),
+                        SEEK_VS_BEST_BAR)]
+            continue
         out.append(Verdict(f"startup / limit, {label}",
                            _pair_ratio(mine, "service.startup", "limits.startup"), STARTUP_BAR))
         out.append(Verdict(f"seek / limit, {label}",
                            _pair_ratio(mine, "service.seek", "limits.seek"), SEEK_BAR))
-    service = [r.service for r in reps]
+    service = [m for r in reps for name, m in r.clients.items() if name.startswith("service")]
     failed = sum(1 for m in service if m.error)
     out.append(Verdict("stalls, all runs (failed runs count as stalls)",
                        sum(m.stalls for m in service) + failed, 0))
-    out.append(Verdict("offload, single client, median", _med(_column(service, "offload")),
-                       OFFLOAD_BAR, higher_is_better=True))
+    if any(not _stock(r.mode) for r in reps):  # the stock swarm's origin feeds a leecher too
+        out.append(Verdict("offload, single client, median",
+                           _med(_column(service, "offload")), OFFLOAD_BAR,
+                           higher_is_better=True))
     out.append(Verdict("service peak RSS (MB), worst run",
                        max(finite(_column(service, "peak_rss_mb")), default=math.nan),
                        RSS_BAR_MB))
@@ -143,6 +187,27 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         f"global peer class so the caps hold on loopback; DHT, LSD, UPnP and NAT-PMP off. The "
         f"origin listens on {ORIGIN_HOST} (its own address, as a publisher's seeder has) and "
         "the torrent both clients get names it (`origin`, as `make-tstream --origin` writes).",
+        "- **Stock swarm**, fresh for every run: Debian's opentracker on 127.0.0.1 (a "
+        "whitelist of the run's torrent; its default 30 min announce interval), the origin's "
+        f"place taken by a plain libtorrent session ({ORIGIN_RATE * 8 / 1e6:g} Mbit/s: its "
+        "default settings_pack with only `upload_rate_limit`, listening on 127.0.0.1, several "
+        "connections per IP since every peer has that one, local peers in the global peer "
+        "class so the cap holds; bench/stockpeer.py), the extra seeder's by Debian's "
+        f"transmission-daemon {EXTRA_RATE * 8 / 1e6:g} Mbit/s (its own config folder, "
+        "`speed-limit-up` in settings.json, RPC on 127.0.0.1, DHT, LPD, uTP and port "
+        "forwarding off, all else its defaults), and a leecher, another plain libtorrent "
+        f"session uploading at most {LEECHER_RATE * 8 / 1e6:g} Mbit/s, started with the "
+        "client. Every client gets the torrent with the tracker in it and no peers: peers are "
+        "found through the tracker. The torrent names no origin. Clients there: the service "
+        "timed from the play request with the service running (**service**) and from "
+        "`swarmplayer play --prebuffer 0` with no service running (**service, cold**); "
+        "**naive deadlines**: the baseline with a deadline on the 8 pieces from each read "
+        "(bench/baseline.py `--deadlines 8`); **peerflix** 0.39.0 and **webtorrent** "
+        "(webtorrent-cli 4.1.0) from npm (bench/package.json), timed from their process's "
+        "start, neither with a flag to turn DHT off (no network here: DHT finds nobody); the "
+        "baseline. Two at a time, the order turning each repetition; the player model reads "
+        "30 s ahead there. The delayed mode's relays sit between every pair of peers there: "
+        "a front to the tracker hands out each peer's relay instead of the peer.",
         f"- Media: {plan.seconds:g} s of 1280x720 H.264 + AAC at about 4 Mbit/s, made by "
         "ffmpeg for the run: an MP4 with the moov atom at the end (ffmpeg's default), the same "
         f"with +faststart, and an MKV; {PIECE_SIZE // 1024} KiB pieces.",
@@ -177,8 +242,8 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         limit_seek = _med([r.limits.seek for r in mine])
         lines.append(
             f"| {label} | limit | {_fmt(limit_startup)} | | {_fmt(limit_seek)} | | | | | | | |")
-        for who in ("service", "baseline"):
-            runs = [getattr(r, who) for r in mine]
+        for who in mine[0].clients:
+            runs = [r.clients[who] for r in mine]
             lines.append(
                 f"| {label} | {who} | {_fmt(_med(_column(runs, 'startup')))} "
                 f"| {_fmt(_pair_ratio(mine, who + '.startup', 'limits.startup'))} "
@@ -210,6 +275,18 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
                 f"| {label} | {_fmt(_pair_ratio(mine, 'service.startup', 'baseline.startup'))} "
                 f"| {_fmt(_pair_ratio(mine, 'service.seek', 'baseline.seek'))} "
                 f"| {_fmt(_pair_ratio(mine, 'service.cpu_seconds', 'baseline.cpu_seconds'))} |")
+    stock = [(label, mine) for label, mine in groups(reps) if _stock(mine[0].mode)]
+    if stock:
+        lines += ["", "### Stock swarm: the service ÷ the best competitor (median of "
+                  "repetitions; the best of naive deadlines, peerflix, webtorrent and the "
+                  "baseline in each, leaving out one faster than the limit: it had the data)",
+                  "",
+                  "| media | play request → first frame | cold play → first frame | seek |",
+                  "|---|---|---|---|"]
+        for label, mine in stock:
+            lines.append(f"| {label} | {_fmt(vs_best(mine, 'service', 'startup'))} "
+                         f"| {_fmt(vs_best(mine, 'service, cold', 'startup'))} "
+                         f"| {_fmt(vs_best(mine, 'service', 'seek'))} |")
     if multi is not None:
         lines += [
             "", "### Multi-viewer", "",
@@ -229,8 +306,8 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
         sign = "≥" if v.higher_is_better else "≤"
         lines.append(f"| {v.name} | {_fmt(v.value)} | {sign} {v.target:g} "
                      f"| {'yes' if v.met else '**no**'} |")
-    errors = [f"{r.kind} ({r.mode}) {who}: {getattr(r, who).error}" for r in reps
-              for who in ("service", "baseline") if getattr(r, who).error]
+    errors = [f"{r.kind} ({r.mode}) {who}: {m.error}" for r in reps
+              for who, m in r.clients.items() if m.error]
     if errors:
         lines += ["", "### Failed runs", ""] + [f"- {e}" for e in errors]
     if NOTES.exists():

@@ -14,17 +14,20 @@ from pathlib import Path
 
 from . import calc
 from .child import ChildError
+from .clients import ColdService, NaiveClient, Peerflix, WebTorrent
 from .decode import DecodeFailed, LocalDecode, first_frame, local_decode
 from .delay import DelayRelay
 from .meter import Meter
-from .player import play
+from .player import READ_AHEAD_SECONDS, play
 from .samples import PIECE_SIZE, Sample
+from .stock import StockSwarm, free_port
 from .swarm import BaselineClient, Client, Seeder, ServiceClient, name_origin
 
 log = logging.getLogger(__name__)
 
 ORIGIN_RATE = 1_000_000  # bytes/s: 8 Mbit/s
 EXTRA_RATE = 500_000  # 4 Mbit/s
+LEECHER_RATE = 500_000  # the stock swarm's leecher uploads at most 4 Mbit/s
 # The origin listens on an address of its own, as a publisher's seeder has on the internet: the
 # torrent names it (`origin`), and a client can tell it apart from the other peers only so.
 ORIGIN_HOST = "127.0.0.2"
@@ -34,6 +37,13 @@ STARTUP_ROUND_TRIPS = 4
 SEEK_ROUND_TRIPS = 1
 
 NAN = float("nan")
+CLIENTS: dict[str, Callable[[Path], Client]] = {
+    "service": ServiceClient, "baseline": BaselineClient}
+# On the stock swarm: the service timed from the play request (running already) and from
+# `swarmplayer play` with none running, and the competitors, each timed from its own start.
+STOCK_CLIENTS: dict[str, Callable[[Path], Client]] = {
+    "service": ServiceClient, "service, cold": ColdService, "naive deadlines": NaiveClient,
+    "peerflix": Peerflix, "webtorrent": WebTorrent, "baseline": BaselineClient}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class Plan:
     join_window: float = 30.0
     viewer_play: float = 20.0
     rtt: float = 0.0  # added round trip between client and seeders (bench.delay); 0: loopback
+    read_ahead: float = READ_AHEAD_SECONDS  # the player model's cache
+    stock: bool = False  # the stock swarm (bench.stock) instead of SwarmPlayer's own peers
 
 
 @dataclass
@@ -79,10 +91,17 @@ class Limits:
 @dataclass
 class Repetition:
     kind: str
-    mode: str  # the network: "loopback" or the added round trip
+    mode: str  # the swarm and network: "loopback", "stock, 40 ms RTT", …
     limits: Limits
-    service: Measured
-    baseline: Measured
+    clients: dict[str, Measured]  # by client name (CLIENTS, STOCK_CLIENTS), in table order
+
+    @property
+    def service(self) -> Measured:
+        return self.clients["service"]
+
+    @property
+    def baseline(self) -> Measured:
+        return self.clients["baseline"]
 
 
 @dataclass
@@ -124,37 +143,87 @@ def limits(sample: Sample, rtt: float) -> tuple[Limits, LocalDecode]:
     ), seek
 
 
+class OwnSwarm:
+    """Today's swarm: SwarmPlayer's own peers as seeders, handed to the client; the torrent
+    names the origin (the delayed mode puts a relay before each seeder)."""
+
+    def __init__(self, sample: Sample, workdir: Path, plan: Plan) -> None:
+        self.seeders: list[Seeder] = []
+        self.relays: list[DelayRelay] = []
+        try:
+            self.seeders = [Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE, ORIGIN_HOST),
+                            Seeder(sample.torrent, sample.path.parent, EXTRA_RATE)]
+            if plan.rtt:
+                self.relays = [DelayRelay(s.port, plan.rtt, s.host).start()
+                               for s in self.seeders]
+            self.peers = ([f"{r.host}:{r.port}" for r in self.relays]
+                          or [s.address for s in self.seeders])
+            self.torrent = name_origin(sample.torrent, self.peers[0],
+                                       workdir / "named" / sample.torrent.name)
+        except BaseException:
+            self.stop()
+            raise
+
+    def start_leecher(self) -> None:
+        """This swarm has none."""
+
+    def origin_uploaded(self) -> int:
+        return self.seeders[0].uploaded()
+
+    def stop(self) -> None:
+        for relay in self.relays:
+            relay.stop()
+        for seeder in self.seeders:
+            seeder.stop()
+
+
+class TrackedSwarm:
+    """The stock swarm (bench.stock) as a run sees it: no peers handed over."""
+
+    def __init__(self, sample: Sample, workdir: Path, plan: Plan) -> None:
+        self.peers: list[str] = []
+        self.swarm = StockSwarm(sample.torrent, sample.path.parent, workdir / "swarm",
+                                ORIGIN_RATE, EXTRA_RATE, LEECHER_RATE, rtt=plan.rtt)
+        self.torrent = self.swarm.torrent
+        self.start_leecher = self.swarm.start_leecher
+        self.origin_uploaded = self.swarm.origin_uploaded
+        self.stop = self.swarm.stop
+
+
+def open_swarm(sample: Sample, workdir: Path, plan: Plan) -> OwnSwarm | TrackedSwarm:
+    return TrackedSwarm(sample, workdir, plan) if plan.stock else OwnSwarm(sample, workdir, plan)
+
+
 def measure(make_client: Callable[[Path], Client], sample: Sample, workdir: Path,
             plan: Plan, seek_offset: int) -> Measured:
     """Fresh swarm, fresh client: startup, playback, seek, playback, then the counters."""
     result = Measured()
-    seeders: list[Seeder] = []
-    relays: list[DelayRelay] = []
+    swarm: OwnSwarm | TrackedSwarm | None = None
     client: Client | None = None
     try:
-        seeders = [Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE, ORIGIN_HOST),
-                   Seeder(sample.torrent, sample.path.parent, EXTRA_RATE)]
-        if plan.rtt:
-            relays = [DelayRelay(s.port, plan.rtt, s.host).start() for s in seeders]
-        peers = [f"{r.host}:{r.port}" for r in relays] or [s.address for s in seeders]
-        torrent = name_origin(sample.torrent, peers[0], workdir / "named" / sample.torrent.name)
-        client = make_client(workdir)
-        meter = Meter(client.pid)
+        swarm = open_swarm(sample, workdir, plan)
+        client = make_client(workdir / "client")
+        # A client that is its own process from `play` on is metered once it exists.
+        meter = Meter(client.pid) if client.pid else None
         began = time.perf_counter()
-        url = client.play(torrent, peers)
+        swarm.start_leecher()
+        url = client.play(swarm.torrent, swarm.peers)
+        meter = meter or Meter(client.pid)
         first_frame(url)
         result.startup = time.perf_counter() - began
-        before = play(url, 0, sample.rate, plan.before_seek)
+        before = play(url, 0, sample.rate, plan.before_seek, read_ahead=plan.read_ahead)
         began = time.perf_counter()
         first_frame(url, seek=sample.duration / 2)
         result.seek = time.perf_counter() - began
-        after = play(url, seek_offset, sample.rate, plan.after_seek)
+        after = play(url, seek_offset, sample.rate, plan.after_seek,
+                     read_ahead=plan.read_ahead)
         result.stalls = before.stalls + after.stalls
         result.stalled = before.stalled_seconds + after.stalled_seconds
         downloaded = client.downloaded()
-        origin = seeders[0].uploaded()
+        origin = swarm.origin_uploaded()
         footprint = meter.stop()
-        result.offload = 1 - origin / downloaded if downloaded else NAN
+        # On the stock swarm the origin feeds the leecher too: no client's offload.
+        result.offload = 1 - origin / downloaded if downloaded and not plan.stock else NAN
         result.origin_mb = origin / 1e6
         result.peak_rss_mb = footprint.peak_rss / 2**20
         result.cpu_seconds = footprint.cpu_seconds
@@ -164,17 +233,16 @@ def measure(make_client: Callable[[Path], Client], sample: Sample, workdir: Path
     finally:
         if client is not None:
             client.stop()
-        for relay in relays:
-            relay.stop()
-        for seeder in seeders:
-            seeder.stop()
+        if swarm is not None:
+            swarm.stop()
     return result
 
 
-def repetition(sample: Sample, workdir: Path, plan: Plan) -> Repetition:
-    """The limit, then the service and the baseline side by side, each on its own fresh swarm
-    (the caps are per swarm; the two clients share only the CPU, which neither comes near
-    filling: running them one after the other would not fit `make bench` in 15 minutes)."""
+def repetition(sample: Sample, workdir: Path, plan: Plan, turn: int = 0) -> Repetition:
+    """The limit, then every client of the swarm, two at a time, each on its own fresh swarm
+    (the caps are per swarm; two clients share only the CPU, which neither comes near filling:
+    one after the other would not fit `make bench` in 20 minutes). The order turns by one each
+    repetition (`turn`), so no client always runs first or always beside the same one."""
     rtt = plan.rtt
     if not rtt:
         probe = Seeder(sample.torrent, sample.path.parent, ORIGIN_RATE)
@@ -183,17 +251,20 @@ def repetition(sample: Sample, workdir: Path, plan: Plan) -> Repetition:
         finally:
             probe.stop()
     run_limits, seek = limits(sample, rtt)
+    clients = STOCK_CLIENTS if plan.stock else CLIENTS
+    names = list(clients)
+    order = calc.turned(names, turn)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        service = pool.submit(measure, ServiceClient, sample, workdir / "service", plan,
-                              seek.last_offset)
-        baseline = pool.submit(measure, BaselineClient, sample, workdir / "baseline", plan,
-                               seek.last_offset)
-        return Repetition(sample.kind, mode_name(plan), run_limits, service.result(),
-                          baseline.result())
+        futures = {name: pool.submit(measure, clients[name], sample,
+                                     workdir / name.replace(" ", "").replace(",", "-"), plan,
+                                     seek.last_offset) for name in order}
+        return Repetition(sample.kind, mode_name(plan), run_limits,
+                          {name: futures[name].result() for name in names})
 
 
 def mode_name(plan: Plan) -> str:
-    return f"{plan.rtt * 1000:g} ms RTT" if plan.rtt else "loopback"
+    network = f"{plan.rtt * 1000:g} ms RTT" if plan.rtt else "loopback"
+    return f"stock, {network}" if plan.stock else network
 
 
 def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:
@@ -202,7 +273,7 @@ def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:
     result = MultiViewer(plan.viewers, sample.size / 1e6)
     origin = Seeder(sample.torrent, sample.path.parent, int(2 * sample.rate), ORIGIN_HOST)
     torrent = name_origin(sample.torrent, origin.address, workdir / "named" / sample.torrent.name)
-    ports = [_free_port() for _ in range(plan.viewers)]
+    ports = [free_port() for _ in range(plan.viewers)]
     peers = [f"127.0.0.1:{port}" for port in ports]
     clients: list[ServiceClient] = []
     lock = threading.Lock()
@@ -242,13 +313,6 @@ def multi_viewer(sample: Sample, workdir: Path, plan: Plan) -> MultiViewer:
             client.stop()
         origin.stop()
     return result
-
-
-def _free_port() -> int:
-    """A TCP port free right now on 127.0.0.1 (the viewers must know each other's)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def finite(values: list[float]) -> list[float]:

@@ -89,10 +89,11 @@ class ServiceClient:
 
 
 class BaselineClient:
-    """The plain sequential libtorrent client with its naive file server (bench.baseline)."""
+    """The plain sequential libtorrent client with its naive file server (bench.baseline);
+    with `deadlines`, the naive streaming client (deadlines on that many pieces of each read)."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.child = Child("bench.baseline", str(data_dir))
+    def __init__(self, data_dir: Path, deadlines: int = 0) -> None:
+        self.child = Child("bench.baseline", str(data_dir), "--deadlines", str(deadlines))
         self.pid = self.child.pid
 
     def play(self, torrent: Path, peers: list[str]) -> str:

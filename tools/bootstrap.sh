@@ -4,7 +4,7 @@
 #   two virtual environments:
 #     .venv      python3 + libtorrent 2.1 from PyPI      (x86_64/aarch64 boxes, CI's main tier)
 #     .venv-deb  Debian's python3 + python3-libtorrent  (what 32-bit Raspberry Pi OS gets)
-# Usage: tools/bootstrap.sh [main|deb|all]
+# Usage: tools/bootstrap.sh [main|deb|all|bench]   (bench: main + what `make bench` runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-main}
@@ -29,6 +29,7 @@ if command -v apt-get >/dev/null; then
     pkgs=(ffmpeg systemd shellcheck)
     pkgs+=(kodi xvfb pulseaudio x11-apps imagemagick)  # the real-Kodi tier (tests/e2e)
     pkgs+=(chromium avahi-daemon avahi-utils iproute2)  # issue 17: the phone page in Chromium, mDNS across namespaces
+    [ "$want" = bench ] && want=main && pkgs+=(opentracker transmission-daemon) && { command -v npm >/dev/null || pkgs+=(npm); }  # make bench
     [ "$want" = main ] || pkgs+=(python3-libtorrent python3-venv python3-pip)
     pkgs+=(openssl)  # self-signed certificates for the TLS cases of the fetch tests
     apt_install "${pkgs[@]}"

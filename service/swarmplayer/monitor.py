@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 HOLD = "governor"  # the reason the governor holds a torrent under
 CALM_TICKS = 3  # readings below the calm thresholds before a level is lowered
 MIN_CONNECTIONS = 10
+# CPU use counts as pressure only averaged over this long: starting a stream (ffmpeg probing,
+# the first pieces hashed, the player starting) is a burst of a second or two that would
+# otherwise halve our connections and upload exactly when the stream needs them.
+CPU_SUSTAIN_SECONDS = 5.0
 MiB = 1 << 20
 
 
@@ -173,6 +178,19 @@ def figures(reading: Reading, previous: Reading | None) -> dict[str, float]:
     return values
 
 
+def sustained_cpu(samples: Sequence[tuple[float, float]],
+                  window: float = CPU_SUSTAIN_SECONDS) -> float | None:
+    """Time-weighted mean CPU use over the latest readings, (seconds covered, percent) oldest
+    first, that span at least `window` seconds; None while they span less."""
+    covered = weighted = 0.0
+    for seconds, percent in reversed(samples):
+        covered += seconds
+        weighted += seconds * percent
+        if covered >= window:
+            return weighted / covered
+    return None
+
+
 def assess(values: dict[str, float], calm: bool = False) -> tuple[Level, list[str]]:
     """The level the figures call for, and why; calm=True uses the stricter calm thresholds."""
     level, reasons = Level.NORMAL, []
@@ -224,6 +242,7 @@ class Governor:
         self.changes: deque[dict[str, Any]] = deque(maxlen=20)
         self._applied: dict[str, int] = {}
         self._calm = 0
+        self._cpu: deque[tuple[float, float]] = deque(maxlen=32)  # (seconds, percent)
         self._lock = threading.Lock()
         self._periodic = Periodic("monitor", config.monitor_interval, self.tick)
         engine.on_playing(lambda _info_hash: self._periodic.wake())
@@ -240,7 +259,7 @@ class Governor:
     def tick(self) -> None:
         with self._lock:
             reading = self.reader.read()
-            self.values = figures(reading, self.reading)
+            self.values = self._sustained(figures(reading, self.reading), reading)
             self.reading = reading
             level, reasons = assess(self.values)
             new: Level | None = None
@@ -257,6 +276,15 @@ class Governor:
                 self._enforce()  # torrents come and go, start and stop playing
             else:
                 self._change(new, reasons)
+
+    def _sustained(self, values: dict[str, float], reading: Reading) -> dict[str, float]:
+        """The figures with CPU use averaged over CPU_SUSTAIN_SECONDS (none until then)."""
+        if "cpu_percent" in values and self.reading is not None:
+            self._cpu.append((reading.at - self.reading.at, values.pop("cpu_percent")))
+            cpu = sustained_cpu(self._cpu)
+            if cpu is not None:
+                values["cpu_percent"] = cpu
+        return values
 
     def _change(self, level: Level, reasons: list[str]) -> None:
         before = dict(self._applied)

@@ -16,7 +16,15 @@ from swarmplayer.config import Config
 from swarmplayer.engine import lt
 from swarmplayer.engine.settings import settings_pack
 from swarmplayer.engine.status import StreamStatus, TorrentStatus
-from swarmplayer.monitor import Level, Reading, assess, figures, held_at, limits
+from swarmplayer.monitor import (
+    Level,
+    Reading,
+    assess,
+    figures,
+    held_at,
+    limits,
+    sustained_cpu,
+)
 from swarmplayer.profiles import GiB, Machine, MiB
 
 # What the boards report (RAM after the GPU's share), and two PCs.
@@ -145,3 +153,17 @@ def test_what_is_held_at_each_level_never_the_stream() -> None:
     assert [held_at(Level.NORMAL, s) for s in every] == [False] * 4
     assert [held_at(Level.STRAINED, s) for s in every] == [True, False, False, False]
     assert [held_at(Level.CRITICAL, s) for s in every] == [True, True, False, False]
+
+
+def test_a_cpu_burst_shorter_than_the_window_is_not_pressure() -> None:
+    # 4.5 s at 20 %, then a 0.5 s start-up burst at 100 %: 28 % over the last 5 s.
+    assert sustained_cpu([(4.5, 20.0), (0.5, 100.0)]) == pytest.approx(28.0)
+    assert assess({"cpu_percent": 28.0})[0] == Level.NORMAL
+    # Readings spanning less than the window give no CPU figure at all yet.
+    assert sustained_cpu([(0.5, 100.0), (1.0, 100.0)]) is None
+
+
+def test_sustained_cpu_reads_only_the_latest_window() -> None:
+    # An old calm reading does not water down five seconds of real pressure.
+    assert sustained_cpu([(60.0, 10.0), (5.0, 95.0)]) == pytest.approx(95.0)
+    assert sustained_cpu([(5.0, 10.0), (3.0, 95.0), (3.0, 95.0)]) == pytest.approx(95.0)
