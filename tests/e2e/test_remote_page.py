@@ -114,7 +114,7 @@ def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., S
             page.fill("#source", f"magnet:?xt=urn:btih:{info_hash}&dn=Big+Buck+Test.mp4")
             shot(page, "add")
             page.click("#add-download")
-            wait_until(lambda: info_hash in {t["info_hash"]
+            wait_until(lambda: info_hash in {t.info_hash
                                              for t in service.engine.statuses()},
                        30, "the magnet to be added")
             # No DHT or tracker in a test: the seeder is introduced directly.

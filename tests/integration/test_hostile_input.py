@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from devices_support import pair
 from hostile import HostileServer
 from support import Reply, api, assert_json_error, fetch, wait_until
 
@@ -272,7 +273,7 @@ def test_relative_paths_and_other_schemes(quiet: Service) -> None:
 def _from_the_lan(service: Service, payload: Any) -> Reply:
     """An add sent from 127.0.0.2, by a paired device: the box sees it as another machine of
     the LAN."""
-    _, token = service.access.devices.pair("a LAN client")
+    _, token = pair(service, "a LAN client")
     port = int(service.url.rsplit(":", 1)[1])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
                                       source_address=("127.0.0.2", 0))
