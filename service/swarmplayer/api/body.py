@@ -55,6 +55,25 @@ def optional_text(body: dict[str, Any], name: str, longest: int = 500) -> str | 
     return value.strip()
 
 
+PLAYER_STATES = ("playing", "paused", "stopped", "ended")
+
+
+def progress_report() -> tuple[float, float | None, bool, bool | None]:
+    """A player's report `{"position": s, "duration"?: s, "state"?: …, "watched"?: bool}` as
+    (position, duration, ended, watched) for plays.progressed."""
+    body = json_body()
+    position = optional_number(body, "position")
+    watched = body.get("watched")
+    if watched is not None and not isinstance(watched, bool):
+        raise invalid("watched", "is true or false")
+    if position is None and watched is None:
+        raise invalid("position", 'is needed (seconds from the start), or give "watched"')
+    state = body.get("state", "stopped")
+    if state not in PLAYER_STATES:
+        raise invalid("state", f"is one of {', '.join(PLAYER_STATES)}")
+    return position or 0.0, optional_number(body, "duration"), state == "ended", watched
+
+
 def page() -> tuple[int, int]:
     """(limit, offset) from the query string."""
     values = []

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..feeds.library import subtitles_for
-from .body import invalid, json_body, optional_int, optional_number, page, paged
+from .body import invalid, json_body, optional_int, page, paged, progress_report
 from .context import engine, library
 from .limits import fetch_slots
 from .shows import episode_json
@@ -15,7 +15,6 @@ from .torrents import _detail
 bp = Blueprint("episodes", __name__, url_prefix="/api/v1/episodes")
 
 LISTS = ("next_up", "continue", "recent")
-STATES = ("playing", "paused", "stopped", "ended")
 
 
 @bp.get("")
@@ -59,19 +58,8 @@ def play(episode_id: int) -> ResponseReturnValue:
 def progress(episode_id: int) -> ResponseReturnValue:
     """`{"position": s, "duration": s, "state": "stopped", "watched": bool}`: past 90 %, or
     ended, the episode is watched."""
-    body = json_body()
-    position = optional_number(body, "position")
-    watched = body.get("watched")
-    if watched is not None and not isinstance(watched, bool):
-        raise invalid("watched", "is true or false")
-    if position is None and watched is None:
-        raise invalid("position", "is needed (seconds from the start), or give \"watched\"")
-    state = body.get("state", "stopped")
-    if state not in STATES:
-        raise invalid("state", f"is one of {', '.join(STATES)}")
     feeds = library().feeds
-    feeds.set_progress(episode_id, position or 0.0, optional_number(body, "duration"),
-                       state == "ended", watched)
+    feeds.set_progress(episode_id, *progress_report())
     return jsonify(episode_json(feeds.episode(episode_id)))
 
 

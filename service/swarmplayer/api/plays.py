@@ -9,13 +9,12 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from ..errors import NotFound
-from .body import invalid, json_body, optional_int, optional_number
+from .body import invalid, json_body, optional_int, optional_number, progress_report
 from .context import engine, plays, prefetcher
 from .torrents import _detail
 
 bp = Blueprint("plays", __name__, url_prefix="/api/v1/torrents/<info_hash>")
 
-STATES = ("playing", "paused", "stopped", "ended")
 
 
 @bp.post("/prefetch")
@@ -43,19 +42,9 @@ def download(info_hash: str) -> ResponseReturnValue:
 @bp.put("/files/<int:file_index>/progress")
 def progress(info_hash: str, file_index: int) -> ResponseReturnValue:
     """`{"position": s, "duration"?: s, "state"?: …, "watched"?: bool}`."""
-    body = json_body()
-    position = optional_number(body, "position")
-    watched = body.get("watched")
-    if watched is not None and not isinstance(watched, bool):
-        raise invalid("watched", "is true or false")
-    if position is None and watched is None:
-        raise invalid("position", 'is needed (seconds from the start), or give "watched"')
-    state = body.get("state", "stopped")
-    if state not in STATES:
-        raise invalid("state", f"is one of {', '.join(STATES)}")
+    report = progress_report()
     _check_file(info_hash, file_index)
-    play = plays().report(info_hash.lower(), file_index, position or 0.0,
-                          optional_number(body, "duration"), state == "ended", watched)
+    play = plays().report(info_hash.lower(), file_index, *report)
     return jsonify(asdict(play))
 
 
