@@ -87,6 +87,15 @@ def video(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def peers() -> Iterator[list[Peer]]:
+    """Peers a test starts itself (append them): all closed at teardown."""
+    made: list[Peer] = []
+    yield made
+    for peer in made:
+        peer.close()
+
+
+@pytest.fixture
 def swarm(service: Service) -> Iterator[Callable[..., Swarm]]:
     """Seed a file or folder from a rate-limited libtorrent peer and add it to the service.
 

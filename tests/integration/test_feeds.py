@@ -30,14 +30,6 @@ def server() -> Iterator[FeedServer]:
     made.close()
 
 
-@pytest.fixture
-def peers() -> Iterator[list[Peer]]:
-    made: list[Peer] = []
-    yield made
-    for peer in made:
-        peer.close()
-
-
 def _client(service: Service) -> Any:
     return service.app.test_client()
 
@@ -53,6 +45,13 @@ def _wait_polled(service: Service, feed_id: int, wait_until: Callable[..., Any],
 
     wait_until(polled, 60, "the feed to be polled")
     return feed
+
+
+def _add_feed(service: Service, url: str,
+              wait_until: Callable[..., Any]) -> tuple[int, dict[str, Any]]:
+    """Subscribe the service to a feed and wait for its first poll: (feed id, the feed)."""
+    feed_id = _client(service).post("/api/v1/feeds", json={"url": url}).get_json()["id"]
+    return feed_id, _wait_polled(service, feed_id, wait_until)
 
 
 def _seeded(video: Path, server: FeedServer, peers: list[Peer]) -> tuple[str, str]:
@@ -129,8 +128,7 @@ def test_an_unchanged_feed_is_not_read_again(service: Service, server: FeedServe
                                              wait_until: Callable[..., Any]):
     url = server.serve("/a.xml", rss(item("A.Show.S01E01.720p", "magnet:?xt=urn:btih:" + "a" * 40)))
     client = _client(service)
-    feed_id = client.post("/api/v1/feeds", json={"url": url}).get_json()["id"]
-    first = _wait_polled(service, feed_id, wait_until)
+    feed_id, first = _add_feed(service, url, wait_until)
     assert client.post(f"/api/v1/feeds/{feed_id}/refresh").status_code == 202
     again = _wait_polled(service, feed_id, wait_until, since=first["last_checked"])
     assert again["state"] == "ok" and again["new_items"] == 0
@@ -141,8 +139,7 @@ def test_a_feed_that_turns_into_a_web_page_backs_off(service: Service, server: F
                                                     wait_until: Callable[..., Any]):
     url = server.serve("/b.xml", rss(item("B.Show.S01E01", "magnet:?xt=urn:btih:" + "b" * 40)))
     client = _client(service)
-    feed_id = client.post("/api/v1/feeds", json={"url": url}).get_json()["id"]
-    ok = _wait_polled(service, feed_id, wait_until)
+    feed_id, ok = _add_feed(service, url, wait_until)
     server.serve("/b.xml", b"<!DOCTYPE html><html><body>Log in: password</body></html>",
                  kind="text/html")
     client.post(f"/api/v1/feeds/{feed_id}/refresh")
@@ -161,9 +158,7 @@ def test_a_feed_that_turns_into_a_web_page_backs_off(service: Service, server: F
 def test_a_huge_feed_is_cut_while_reading(service: Service, server: FeedServer,
                                           wait_until: Callable[..., Any]):
     url = server.serve("/huge.xml", b"<rss>" + b" " * (9 << 20) + b"</rss>")
-    client = _client(service)
-    feed_id = client.post("/api/v1/feeds", json={"url": url}).get_json()["id"]
-    feed = _wait_polled(service, feed_id, wait_until)
+    _, feed = _add_feed(service, url, wait_until)
     assert feed["state"] == "error" and "sends more than 8388608 bytes" in feed["error"]
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from support import PIECE_SIZE, SEED_RATE, wait_until
 
 from swarmplayer.config import Config
@@ -20,14 +19,6 @@ from swarmplayer.engine.settings import REQUEST_QUEUE_TIME
 from swarmplayer.supervisor import Service
 
 ORIGIN_HOST = "127.0.0.2"
-
-
-@pytest.fixture
-def peers() -> Iterator[list[Peer]]:
-    made: list[Peer] = []
-    yield made
-    for peer in made:
-        peer.close()
 
 
 def spared(service: Service, info_hash: str) -> bool:

@@ -35,14 +35,13 @@ def episode_json(e: sqlite3.Row, with_releases: bool = True) -> dict[str, Any]:
     return body
 
 
-def show_json(s: sqlite3.Row) -> dict[str, Any]:
-    feeds = library().feeds
-    next_up = next((e for e in feeds.episode_list("next_up", 200, 0).rows
-                    if e["show_id"] == s["id"]), None)
+def show_json(s: sqlite3.Row, next_up: dict[int, sqlite3.Row]) -> dict[str, Any]:
+    """A show; `next_up` is FeedStore.next_up(), read once for a whole list."""
+    next_up_row = next_up.get(s["id"])
     return {"id": s["id"], "title": s["title"], "subscribed": s["subscription_id"] is not None,
             "subscription_id": s["subscription_id"], "episodes": s["episodes"],
             "unwatched": s["unwatched"], "artwork": s["artwork"], "latest": s["latest"],
-            "next_up": episode_json(next_up, with_releases=False) if next_up else None}
+            "next_up": episode_json(next_up_row, with_releases=False) if next_up_row else None}
 
 
 @bp.get("")
@@ -51,16 +50,18 @@ def list_shows() -> ResponseReturnValue:
     flag = request.args.get("subscribed")
     if flag not in (None, "true", "false"):
         raise invalid("subscribed", "is true or false")
-    found = library().feeds.shows(None if flag is None else flag == "true",
-                                  request.args.get("q", "")[:200], limit, offset)
-    return jsonify(paged("shows", [show_json(s) for s in found.rows], found.total, limit,
-                         offset))
+    feeds = library().feeds
+    found = feeds.shows(None if flag is None else flag == "true",
+                        request.args.get("q", "")[:200], limit, offset)
+    next_up = feeds.next_up()
+    return jsonify(paged("shows", [show_json(s, next_up) for s in found.rows], found.total,
+                         limit, offset))
 
 
 @bp.get("/<int:show_id>")
 def show(show_id: int) -> ResponseReturnValue:
     feeds = library().feeds
-    body = show_json(feeds.show(show_id))
+    body = show_json(feeds.show(show_id), feeds.next_up())
     body["seasons"] = [{"season": r["season"], "episodes": r["episodes"],
                         "unwatched": r["unwatched"]} for r in feeds.seasons(show_id)]
     return jsonify(body)

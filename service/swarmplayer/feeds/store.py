@@ -253,6 +253,12 @@ class FeedStore:
         return Page(rows, total)
 
     def _next_up(self, limit: int, offset: int) -> Page:
+        picks = list(self.next_up().values())
+        return Page(picks[offset:offset + limit], len(picks))
+
+    def next_up(self) -> dict[int, sqlite3.Row]:
+        """Show id → its next-up episode, for the subscribed shows, the show with the newest
+        episode first."""
         with self._store.read() as db:
             rows = db.execute(f"{self._EPISODE} WHERE e.show_id IN (SELECT show_id FROM "
                               f"subscriptions) {self._ORDER}").fetchall()
@@ -267,7 +273,7 @@ class FeedStore:
             if pick is not None:
                 picks.append((max(e["published_at"] or 0 for e in episodes), pick))
         picks.sort(key=lambda p: -p[0])
-        return Page([p for _, p in picks][offset:offset + limit], len(picks))
+        return {pick["show_id"]: pick for _, pick in picks}
 
     def releases(self, episode_id: int) -> list[dict[str, Any]]:
         with self._store.read() as db:
