@@ -53,6 +53,7 @@ class Prefetcher:
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        engine.on_removed(self.forget)  # a torrent added again is prefetched afresh
 
     def start(self) -> None:
         self._stopping.clear()

@@ -115,3 +115,17 @@ def test_download_for_later_fetches_all_and_keeps_it(
     assert answer.status_code == 202
     wait_until(lambda: all(_have(seeded)), 120, "the whole torrent to download")
     assert service.store.cache_flags()[seeded.info_hash] == (False, True)
+
+
+def test_a_removed_torrent_forgets_its_prefetch(
+        service: Service, swarm: Callable[..., Swarm], video: Callable[..., Path],
+        wait_until: Callable[..., Any]):
+    seeded = swarm(video(seconds=10, bitrate="300k"))
+    _prefetch(service, seeded.info_hash, seconds=SECONDS)
+    _ready(service, seeded.info_hash, wait_until)
+    client = service.app.test_client()
+    assert client.delete(f"/api/v1/torrents/{seeded.info_hash}").status_code == 204
+    again = service.engine.add_torrent_data(seeded.torrent, "again")
+    assert again == (seeded.info_hash, True)
+    # Added afresh, nothing on disk: no "ready" left over from before.
+    assert client.get(f"/api/v1/torrents/{seeded.info_hash}").get_json()["prefetch"] is None

@@ -78,6 +78,7 @@ class Engine:
         self._upkeep = Periodic("engine", 1.0, self.tick)
         self.seeks = Seeks(self.session, config, self.origins)
         self._playing_listeners: list[Callable[[str], None]] = []
+        self._removed_listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -295,6 +296,8 @@ class Engine:
                 self._deleted.discard(info_hash)
             self.persist.forget(info_hash)  # a save still queued must not bring it back
         self.persist.call(lambda: self.state.forget(info_hash))
+        for listener in self._removed_listeners:
+            listener(info_hash)
         if delete_files:
             # libtorrent deletes the files it knows; the per-torrent folder itself goes too.
             shutil.rmtree(self.config.cache_dir / info_hash, ignore_errors=True)
@@ -350,6 +353,11 @@ class Engine:
         """Call `listener(info_hash)` whenever a reader starts on a torrent: components that
         pause torrents (seeding, governor, cache) look again at once, not at their next tick."""
         self._playing_listeners.append(listener)
+
+    def on_removed(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(info_hash)` once a torrent is removed (what components keep of it
+        goes too: a torrent added again starts afresh)."""
+        self._removed_listeners.append(listener)
 
     def _playing(self, t: Torrent) -> None:
         self.origins.reader_opened(t)
