@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from ..errors import NotFound
 from .body import invalid, json_body, optional_int, optional_number, progress_report
-from .context import engine, plays, prefetcher
+from .context import engine, library, plays, prefetcher
 from .torrents import _detail
 
 bp = Blueprint("plays", __name__, url_prefix="/api/v1/torrents/<info_hash>")
@@ -34,8 +34,7 @@ def prefetch(info_hash: str) -> ResponseReturnValue:
 @bp.post("/download")
 def download(info_hash: str) -> ResponseReturnValue:
     """Download the whole torrent and keep it (not evicted before it is complete)."""
-    engine().download_all(info_hash)
-    engine().store.set_cache_flag(info_hash.lower(), "keep", True)
+    library().download(info_hash.lower())
     return jsonify(_detail(info_hash)), 202
 
 
