@@ -117,11 +117,27 @@ def test_a_feed_becomes_shows_that_play(service: Service, server: FeedServer,
     assert progress.get_json()["position"] == 2.0 and not progress.get_json()["watched"]
     resume = client.get("/api/v1/episodes?list=continue").get_json()["episodes"]
     assert [e["id"] for e in resume] == [first["id"]]
+    # The episode and its torrent file are one play: a resume point set on one is on the other.
+    assert _file_play(client, hd_hash)["position"] == 2.0
+    moved = client.put(f"/api/v1/torrents/{hd_hash}/files/0/progress", json={"position": 3.0})
+    assert moved.status_code == 200 and moved.get_json()["duration"] == 4.0
+    assert client.get(f"/api/v1/episodes/{first['id']}").get_json()["position"] == 3.0
     done = client.put(f"/api/v1/episodes/{first['id']}/progress",
                       json={"position": 3.8, "duration": 4.0})
     assert done.get_json()["watched"] and done.get_json()["position"] == 0
     next_up = client.get("/api/v1/episodes?list=next_up").get_json()["episodes"]
     assert [e["label"] for e in next_up] == ["S01E02"]
+    assert _file_play(client, hd_hash)["watched"]
+    unwatched = client.put(f"/api/v1/torrents/{hd_hash}/files/0/progress",
+                           json={"position": 0, "watched": False})
+    assert unwatched.status_code == 200
+    assert not client.get(f"/api/v1/episodes/{first['id']}").get_json()["watched"]
+
+
+def _file_play(client: Any, info_hash: str) -> dict[str, Any]:
+    """A torrent's file 0 with its play state, as the torrent's detail gives it."""
+    files = client.get(f"/api/v1/torrents/{info_hash}").get_json()["files"]
+    return next(f for f in files if f["index"] == 0)
 
 
 def test_an_unchanged_feed_is_not_read_again(service: Service, server: FeedServer,

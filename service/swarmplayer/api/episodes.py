@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from ..feeds.library import subtitles_for
 from .body import invalid, json_body, optional_int, page, paged, progress_report
-from .context import engine, library
+from .context import engine, library, plays
 from .limits import fetch_slots
 from .shows import episode_json
 from .torrents import _detail
@@ -58,9 +58,8 @@ def play(episode_id: int) -> ResponseReturnValue:
 def progress(episode_id: int) -> ResponseReturnValue:
     """`{"position": s, "duration": s, "state": "stopped", "watched": bool}`: past 90 %, or
     ended, the episode is watched."""
-    feeds = library().feeds
-    feeds.set_progress(episode_id, *progress_report())
-    return jsonify(episode_json(feeds.episode(episode_id)))
+    plays().report_episode(episode_id, *progress_report())
+    return jsonify(episode_json(library().feeds.episode(episode_id)))
 
 
 @bp.delete("/<int:episode_id>/cache")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFound
-from ..plays import progressed
 from ..store import Store
 from .items import Release
 
@@ -301,17 +300,6 @@ class FeedStore:
         with self._store.tx() as db:
             db.execute("UPDATE episodes SET info_hash = ?, file_index = ?, release_id = ? "
                        "WHERE id = ?", (info_hash, file_index, release_id, episode_id))
-
-    def set_progress(self, episode_id: int, position: float, duration: float | None,
-                     ended: bool, watched: bool | None) -> None:
-        """Where playback stands (plays.progressed: past 90 %, or to its end, is watched)."""
-        known = self.episode(episode_id)["duration"]
-        position, done = progressed(position, duration or known, ended, watched)
-        with self._store.tx() as db:
-            db.execute("UPDATE episodes SET position = ?, duration = COALESCE(?, duration), "
-                       "watched = ?, last_played_at = ? WHERE id = ?",
-                       (position, duration, int(done), time.time(),
-                        episode_id))
 
     # ---- subscriptions ---------------------------------------------------------------------
     def add_subscription(self, values: dict[str, Any]) -> int:
