@@ -1,4 +1,5 @@
-"""The `swarmplayer` command: serve, play, make-tstream, demo, pair, devices, discover."""
+"""The `swarmplayer` command: serve, play, make-tstream, demo, pair, devices, discover, feeds,
+subscribe, subscriptions, unsubscribe."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, malloc
+from . import __version__, feed_inspect, feeds_cli, malloc
 from .config import ENV_PREFIX, Config, ConfigError
 from .errors import ServiceError
 from .playback import PLAYERS, ApiClient, play
@@ -34,6 +35,8 @@ HINTS = {
     "path_not_allowed": "add the folder to allowed_paths in the service's settings, or play "
                         "on the box itself",
     "live_unsupported": "live .tstreams cannot be played yet",
+    "invalid_feed": "open the address in a browser: a feed is XML starting with <rss or <feed",
+    "invalid_field": "see the command's --help for the values it takes",
 }
 
 
@@ -85,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     p = with_config(sub.add_parser("demo", help="stream a bundled video from a local swarm"))
     p.add_argument("--once", action="store_true", help="exit after the first frame is measured")
     p.add_argument("--player", choices=sorted(PLAYERS))
+
+    feeds_cli.add_commands(sub, DEFAULT_SERVICE, feed_inspect.add_parser)
     return parser
 
 
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ServiceError as exc:
         print(f"swarmplayer: error: {exc.message} ({exc.code})", file=sys.stderr)
-        hint = HINTS.get(exc.code)
+        hint = getattr(exc, "hint", None) or HINTS.get(exc.code)
         if hint:
             print(f"swarmplayer: {hint}", file=sys.stderr)
         return 2
@@ -115,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "feeds" and args.feeds_command == "inspect":
+        return feed_inspect.run(args)
+    if args.command in feeds_cli.COMMANDS:
+        return feeds_cli.run(args)
     if args.command == "make-tstream":
         from .tstream_maker import make_tstream_file
 

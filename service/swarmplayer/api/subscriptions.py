@@ -9,13 +9,11 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from ..feeds.library import ACTIONS
+from ..feeds.match import ACTIONS, QUALITIES
 from .body import invalid, json_body, optional_int, optional_text, page, paged
 from .context import library
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/api/v1/subscriptions")
-
-RESOLUTIONS = ("2160p", "1080p", "720p", "576p", "480p", "360p")
 
 
 def subscription_json(s: sqlite3.Row) -> dict[str, Any]:
@@ -30,8 +28,8 @@ def _rules(body: dict[str, Any], partial: bool) -> dict[str, Any]:
     rules: dict[str, Any] = {}
     if "qualities" in body or not partial:
         qualities = body.get("qualities", [])
-        if not isinstance(qualities, list) or any(q not in RESOLUTIONS for q in qualities):
-            raise invalid("qualities", f"is a list of {', '.join(RESOLUTIONS)} in order")
+        if not isinstance(qualities, list) or any(q not in QUALITIES for q in qualities):
+            raise invalid("qualities", f"is a list of {', '.join(QUALITIES)} in order")
         rules["qualities"] = qualities
     for name in ("min_size", "max_size", "min_seeders"):
         if name in body or not partial:

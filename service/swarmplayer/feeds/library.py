@@ -26,7 +26,6 @@ from .store import FeedStore
 log = logging.getLogger(__name__)
 
 SUBTITLES = (".srt", ".ass", ".ssa", ".vtt", ".sub")
-ACTIONS = ("prefetch", "download")
 
 
 class Library:

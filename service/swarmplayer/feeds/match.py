@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# The rules' vocabulary (the API checks bodies against it, the CLI its flags).
+QUALITIES = ("2160p", "1080p", "720p", "576p", "480p", "360p")
+ACTIONS = ("prefetch", "download")  # what a subscription does with a new episode
+
 
 def pick(releases: Sequence[Mapping[str, Any]],
          rules: Mapping[str, Any]) -> Mapping[str, Any] | None:

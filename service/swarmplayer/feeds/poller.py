@@ -7,13 +7,14 @@ import json
 import logging
 import os
 import random
+import selectors
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import fetch
 from ..errors import ServiceError
@@ -94,28 +95,70 @@ class Poller:
         return now + min(interval, MAX_BACKOFF) * random.uniform(0.9, 1.1)
 
 
-def parse_in_worker(data: bytes, content_type: str | None, url: str,
-                    known: set[str]) -> dict[str, Any]:
-    """Parse a feed in `python -m swarmplayer.feeds.worker` (feeds/worker.py says why)."""
+def parse_in_worker(data: bytes, content_type: str | None, url: str | None, known: set[str],
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Parse a feed in `python -m swarmplayer.feeds.worker` (feeds/worker.py says why);
+    `progress(done, total)` is called as it names the releases."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [package_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".known") as known_file:
+    if progress is not None:
+        env["SWARMPLAYER_PROGRESS"] = "1"
+    # Files for the feed and the answer: only stderr is a pipe, read here as progress comes.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".known") as known_file, \
+            tempfile.TemporaryFile() as feed, tempfile.TemporaryFile() as answer:
         known_file.write("\n".join(sorted(known)))
         known_file.flush()
         env["SWARMPLAYER_KNOWN_FILE"] = known_file.name
-        try:
-            done = subprocess.run([sys.executable, "-m", "swarmplayer.feeds.worker",
-                                   content_type or "", url], input=data, capture_output=True,
-                                  timeout=WORKER_TIMEOUT, env=env, check=False)
-        except subprocess.TimeoutExpired:
-            raise ServiceError(f"reading the feed took over {WORKER_TIMEOUT:g} s",
-                               code="invalid_feed") from None
-    if done.returncode != 0:
-        log.error("feed worker failed: %s", done.stderr.decode(errors="replace")[-2000:])
+        feed.write(data)
+        feed.seek(0)
+        worker = subprocess.Popen([sys.executable, "-m", "swarmplayer.feeds.worker",
+                                   content_type or "", url or ""], stdin=feed, stdout=answer,
+                                  stderr=subprocess.PIPE, env=env)
+        errors = _follow(worker, progress)
+        answer.seek(0)
+        out = answer.read()
+    if worker.returncode != 0:
+        log.error("feed worker failed: %s", errors.decode(errors="replace")[-2000:])
         raise ServiceError("the feed could not be read (see the service log)",
                            code="invalid_feed")
-    answer = json.loads(done.stdout)
-    if "error" in answer:
-        raise ServiceError(answer["message"], code=answer["error"])
-    return dict(answer)
+    parsed = json.loads(out)
+    if "error" in parsed:
+        raise ServiceError(parsed["message"], code=parsed["error"])
+    return dict(parsed)
+
+
+def _follow(worker: subprocess.Popen[bytes],
+            progress: Callable[[int, int], None] | None) -> bytes:
+    """Read the worker's stderr until it exits (killed after WORKER_TIMEOUT): its progress
+    lines go to `progress`, the rest is returned."""
+    end = time.monotonic() + WORKER_TIMEOUT
+    assert worker.stderr is not None
+    pending, other = b"", bytearray()
+    with worker.stderr, selectors.DefaultSelector() as selector:
+        selector.register(worker.stderr, selectors.EVENT_READ)
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                _late(worker)
+            chunk = os.read(worker.stderr.fileno(), 65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                words = line.split()
+                if progress and len(words) == 3 and words[0] == b"progress":
+                    progress(int(words[1]), int(words[2]))
+                else:
+                    other += line + b"\n"
+    try:
+        worker.wait(max(end - time.monotonic(), 1.0))
+    except subprocess.TimeoutExpired:
+        _late(worker)
+    return bytes(other + pending)
+
+
+def _late(worker: subprocess.Popen[bytes]) -> NoReturn:
+    worker.kill()
+    worker.wait()
+    raise ServiceError(f"reading the feed took over {WORKER_TIMEOUT:g} s", code="invalid_feed")

@@ -3,6 +3,8 @@
 The poller runs this as a short-lived process, so feedparser's and guessit's memory (~20 MB)
 is given back as soon as a poll has read its feed: the streaming service stays small.
 Known items (their guids, one per line in $SWARMPLAYER_KNOWN_FILE) are left out unparsed.
+With $SWARMPLAYER_PROGRESS set, it writes `progress DONE TOTAL` lines to stderr while naming
+releases (guessit: the slow part of a large feed).
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 from ..errors import ServiceError
+from .items import Release
 from .names import named
 from .parse import parse_feed
+
+PROGRESS_STEPS = 50
 
 
 def main() -> int:
@@ -33,11 +39,22 @@ def main() -> int:
     json.dump({
         "title": feed.title,
         "warning": feed.warning,
-        "releases": [named(r).to_json() for r in fresh],
+        "releases": _named(fresh, bool(os.environ.get("SWARMPLAYER_PROGRESS"))),
         "known": len(feed.releases) - len(fresh),
         "skipped": [{"title": s.title, "why": s.why} for s in feed.skipped],
     }, sys.stdout)
     return 0
+
+
+def _named(releases: list[Release], progress: bool) -> list[dict[str, Any]]:
+    """The releases named, as JSON; with `progress`, a line on stderr every 2 %."""
+    step = max(len(releases) // PROGRESS_STEPS, 1)
+    done = []
+    for index, release in enumerate(releases, 1):
+        done.append(named(release).to_json())
+        if progress and (index % step == 0 or index == len(releases)):
+            print(f"progress {index} {len(releases)}", file=sys.stderr, flush=True)
+    return done
 
 
 if __name__ == "__main__":
