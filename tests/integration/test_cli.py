@@ -67,6 +67,7 @@ def test_demo_streams_the_sample_and_reports_first_frame(tmp_path: Path) -> None
     out = result.stdout
     assert "stream URL: http://127.0.0.1:" in out
     assert "prebuffering [" in out and "100%" in out
+    assert "demo feed: http://127.0.0.1:" in out and '"Starling Point", subscribed' in out
     seconds = float(out.split("time to first frame: ")[1].split()[0])
     assert 0 < seconds < 60
 

@@ -3,6 +3,7 @@
 Everything stays on loopback: an origin seeder capped like a publisher's uplink, on 127.0.0.2 and
 named in the .tstream (so the service spares it once its buffer is full), and one more peer on
 127.0.0.1, run with the project's own code; the service streams from them like from any swarm.
+Once the sample plays, the service subscribes to the demo feed of a made-up show (feed.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..engine.tstream import with_origins
 from ..playback import ApiClient, PlayResult, play
 from ..supervisor import Service
 from ..tstream_maker import make_tstream_file
+from .feed import SHOW, DemoFeed
 from .swarm import Peer
 
 SAMPLE = Path(__file__).with_name("sample.mp4")
@@ -50,6 +52,7 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
     extra = Peer(data, peer_dir, upload_rate=PEER_UPLOAD)
     # Its address is known once it listens; naming it leaves the info-hash as it is.
     tstream.write_bytes(lt.bencode(with_origins(lt.bdecode(data), [origin.address])))
+    feed = DemoFeed(data, video, origin)
     service = Service(config).start()
     try:
         # A fresh stream each run: forget what an earlier demo downloaded.
@@ -61,8 +64,13 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
                   f"{PEER_UPLOAD * 8 // 1000} kbit/s)\n")
         out.write(f"service: {service.url}\n")
         out.write(f"phone remote: {service.url}/ (pair it with `swarmplayer pair`)\n")
-        result = play(ApiClient(service.url), str(tstream), peers=[origin.address, extra.address],
-                      player=player, out=out)
+        api = ApiClient(service.url)
+        result = play(api, str(tstream), peers=[origin.address, extra.address], player=player,
+                      out=out)
+        # After the first frame, so that the episodes' heads do not slow the sample's start.
+        feed.subscribe(api)
+        out.write(f"demo feed: {feed.url} (the show \"{SHOW}\", subscribed: its episodes' "
+                  "heads are prefetched; see it in the add-on or on the phone)\n")
         if not once:
             out.write("serving; open the stream URL in a player. Ctrl-C stops.\n")
             out.flush()
@@ -70,5 +78,6 @@ def run_demo(config: Config, *, once: bool = False, player: str | None = None,
         return result
     finally:
         service.stop()
+        feed.close()
         origin.close()
         extra.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..engine import lt
@@ -27,6 +28,10 @@ class Peer:
         self.host = host
         self.session = lt.new_session(settings_pack(config))
         lt.classify_peers(self.session, local_limited=True)
+        self.handle = self.add(torrent, save_path, seed=seed)
+
+    def add(self, torrent: bytes, save_path: Path, *, seed: bool = True) -> Any:
+        """One more torrent in this peer's session (its handle): one peer seeds a whole feed."""
         params = lt.AddTorrentParams()
         params.ti = lt.torrent_info(torrent)
         params.save_path = str(save_path)
@@ -34,7 +39,7 @@ class Peer:
         if seed:
             # We made the data ourselves: skip hashing it all again at start.
             params.flags |= lt.FLAG_SEED_MODE
-        self.handle = self.session.add_torrent(params)
+        return self.session.add_torrent(params)
 
     @property
     def port(self) -> int:
