@@ -187,6 +187,7 @@ def _wait_polled(api: ApiClient, before: dict[int, dict[str, Any]],
     stderr how many are done; the service has no push for polls, so look every half second."""
     end = time.monotonic() + REFRESH_TIMEOUT
     started = time.monotonic()
+    tty = err.isatty()
     done: dict[int, dict[str, Any]] = {}
     while True:
         for fid, old in before.items():
@@ -194,14 +195,15 @@ def _wait_polled(api: ApiClient, before: dict[int, dict[str, Any]],
                 now = _call(api, "GET", f"/api/v1/feeds/{fid}", FEEDS_HINT)
                 if now["state"] != "pending" and now["last_checked"] != old["last_checked"]:
                     done[fid] = now
-        err.write(f"\rpolling {len(before)} feed{'s' if len(before) > 1 else ''}: "
-                  f"{len(done)} done, {time.monotonic() - started:.0f} s")
-        err.flush()
-        if len(done) == len(before):
-            err.write("\n")
+        finished, late = len(done) == len(before), time.monotonic() >= end
+        if tty or finished or late:  # redrawn in place on a terminal, else once at the end
+            feeds = f"{len(before)} feed{'s' if len(before) > 1 else ''}"
+            err.write(("\r" if tty else "") + f"polling {feeds}: {len(done)} done, "
+                      f"{time.monotonic() - started:.0f} s" + ("\n" if finished or late else ""))
+            err.flush()
+        if finished:
             return [done[fid] for fid in before]
-        if time.monotonic() >= end:
-            err.write("\n")
+        if late:
             raise ServiceError(f"the service did not poll in {REFRESH_TIMEOUT:g} s",
                                code="timeout")
         time.sleep(REFRESH_EVERY)
@@ -243,7 +245,9 @@ def _subscription_line(sub: dict[str, Any]) -> str:
 
 
 def _mb(size: int | None) -> str:
-    return f"{size / (1 << 20):g} MiB" if size is not None else ""
+    if size is None:
+        return ""
+    return f"{size / (1 << 30):g} GiB" if size >= 1 << 30 else f"{size / (1 << 20):g} MiB"
 
 
 # ---- argument types: a bad value is argparse's one-line error, exit code 2 -------------------

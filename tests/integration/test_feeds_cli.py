@@ -98,7 +98,7 @@ def test_subscribe_with_rules_list_and_unsubscribe(service: Service, server: Fee
                           "--min-size", "200M", "--max-size", "2G", "--min-seeders", "2",
                           "--action", "download", *at)
     assert code == 0, err
-    assert out == ("subscription 1: Test Show: 1080p > 720p, 200 MiB–2048 MiB, ≥ 2 seeders, "
+    assert out == ("subscription 1: Test Show: 1080p > 720p, 200 MiB–2 GiB, ≥ 2 seeders, "
                    "new only, downloaded whole\n")
     feed_url = server.serve("/shows.xml", _show_feed())
     code, out, err = _run(capsys, "subscribe", feed_url, "--backfill", "1", *at)
