@@ -38,8 +38,9 @@ def show_screen(kodi: Kodi, path: str, shot: str, at_least: int) -> Path:
 def test_home_lists_every_entry(kodi: Kodi) -> None:
     labels = [f["label"] for f in kodi.directory(PLUGIN)]
     assert labels == ["Continue watching", "Next up", "Shows", "Subscriptions", "Search",
-                      "Open a link", "Downloads & cache", "Service status", "Settings"]
-    assert show_screen(kodi, PLUGIN, "kodi-home.png", 9).stat().st_size > 10_000
+                      "Open a link", "Downloads & cache", "Service status", "Pair a phone",
+                      "Paired devices", "Settings"]
+    assert show_screen(kodi, PLUGIN, "kodi-home.png", 11).stat().st_size > 10_000
 
 
 def test_downloads_lists_the_services_torrents(kodi: Kodi, seed, clip) -> None:
