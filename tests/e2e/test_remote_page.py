@@ -122,3 +122,37 @@ def test_a_revoked_phone_is_back_on_the_pairing_screen(page: Any,
     page.wait_for_selector("#pair-screen:not([hidden])")
     assert page.is_hidden("#app")
     assert page.evaluate("localStorage.getItem('swarmplayer.token')") is None
+
+
+def test_boxes_screen_320_px_and_box_offline(page: Any,
+                                             make_service: Callable[..., Service]) -> None:
+    """The Boxes screen lists this box; every screen is readable 320 px wide; a box that stops
+    answering is shown offline by the page itself (no service worker on a LAN address)."""
+    service = make_service(trust_localhost=False)
+    _, token = pair(service, "Small phone")
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(service.url + "/")
+    page.evaluate(f"localStorage.setItem('swarmplayer.token', '{token}')")
+    page.reload()
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.is_hidden("#offline")
+    page.click("#boxes-open")
+    page.wait_for_selector("#box-list li[data-box]")
+    assert page.text_content("#box-list li[data-box]").startswith(
+        service.app.extensions["swarmplayer"]["config"].friendly_name or "")
+    assert "This box" in page.text_content("#box-list")
+    assert "Discovery is off" in page.text_content("#box-list")  # tests announce nothing
+    readable(page)
+    shot(page, "boxes")
+    for screen in ("now", "library", "add", "downloads", "status"):
+        page.click(f"nav button[data-screen={screen}]")
+        page.wait_for_selector(f"#{screen}:not([hidden])")
+        readable(page)
+
+    service.stop()
+    page.wait_for_selector("#offline:not([hidden])", timeout=60_000)
+    assert "Box offline" in page.text_content("#offline")
+    page.click("#boxes-open")  # a fetch now fails too: said, not thrown
+    page.wait_for_selector("#box-list li.error")
+    assert page.text_content("#box-list li.error") == "Box offline: it does not answer"
+    assert page.problems == []
