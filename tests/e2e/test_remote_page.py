@@ -83,7 +83,6 @@ def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., S
             tv.report(position=42.0)
             until(page, "document.getElementById('now-time').textContent"
                                    ".startsWith('0:42')")
-            shot(page, "now-playing")
             readable(page)
 
             page.click("#toggle")  # pause

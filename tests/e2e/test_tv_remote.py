@@ -64,7 +64,7 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
             return found.group(1) if found else None
         the_code = wait_for(code, 60, "Kodi to ask the service for a code", kodi.log_tail)
         wait_for(lambda: add_on_window(kodi), 60, "the pairing dialog", kodi.log_tail)
-        kodi.screenshot(folder("screenshots") / "kodi-pair.png")
+        kodi.screenshot(folder("images") / "kodi-pair.png")
 
         page.goto(relay.url + f"/pair#code={the_code}")
         assert page.input_value("#pair-code") == the_code  # from the QR code's link
