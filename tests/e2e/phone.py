@@ -17,8 +17,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 PHONE = {"width": 360, "height": 740}
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(folder("screenshots") / f"{name}.png"), full_page=True)
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """A screenshot for the README (screens.py says where it goes)."""
+    page.screenshot(path=str(folder("screenshots") / f"{name}.png"), full_page=full_page)
 
 
 def until(page: Any, script: str, timeout: float = 30) -> None:

@@ -82,7 +82,8 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
         episode = page.locator("#shows li", has_text="S01E01")
         episode.wait_for()
         readable(page)
-        shot(page, "episodes")
+        episode.scroll_into_view_if_needed()
+        shot(page, "episodes", full_page=False)  # the screen as the phone shows it
         episode.locator("text=Play on TV").click()
 
         wait_for(lambda: (kodi.times() or (0, 0))[0] > 1, FIRST_FRAME_S,
