@@ -186,6 +186,14 @@ class Client:
         """A new code, its link and (qr_png, base64) the link's QR code as a PNG."""
         return self._call("POST", "/pairing/codes", {}, query={"qr": "png"})
 
+    def me(self) -> dict[str, Any]:
+        """{"device": ...}; a ClientError 401 when this client is not let in (pair it)."""
+        return self._call("GET", "/pairing/me")
+
+    def claim(self, code: str, name: str) -> dict[str, Any]:
+        """Pair this client like a phone: {"token", "device"}."""
+        return self._call("POST", "/pairing/claim", {"code": code, "name": name})
+
     def devices(self) -> list[dict[str, Any]]:
         return self._call("GET", "/devices", query={"limit": 200})["devices"]
 

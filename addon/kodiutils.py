@@ -59,6 +59,11 @@ def log(message: str, error: bool = False) -> None:
              xbmc.LOGERROR if error else xbmc.LOGINFO)
 
 
+def device_name() -> str:
+    """The name this Kodi goes by on the network (Settings → Services → General)."""
+    return xbmc.getInfoLabel("System.FriendlyName") or "Kodi"
+
+
 def kodi_major() -> int:
     version = xbmc.getInfoLabel("System.BuildVersion")
     try:

@@ -363,7 +363,26 @@ def discover(handle: int) -> None:
         service = found[chosen]
         kodiutils.set_setting("host", service.host)
         kodiutils.set_setting("port", str(service.port))
+        kodiutils.set_setting("box_id", service.id)
         kodiutils.notify(kodiutils.tr(text.DISCOVER_SET).format(f"{service.host}:{service.port}"))
+        _pair_if_needed()
+
+
+def _pair_if_needed() -> None:
+    """A service on another box lets this Kodi in only once paired, like a phone: ask for the
+    code that box shows and keep the token."""
+    try:
+        client().me()
+        return
+    except ClientError as error:
+        if error.status != 401:
+            raise
+    kodiutils.set_setting("token", "")
+    code = kodiutils.keyboard(kodiutils.tr(text.PAIR_ENTER))
+    if code:
+        answer = client().claim(code, kodiutils.device_name())
+        kodiutils.set_setting("token", answer["token"])
+        kodiutils.notify(kodiutils.tr(text.PAIRED).format(answer["device"]["name"]))
 
 
 def _dead_after() -> float:

@@ -1,8 +1,8 @@
 """Play on TV end to end: real Chromium at a phone's viewport, on the LAN as far as the service
 can tell (phone.LanRelay), pairs with the code the real Kodi shows ("Pair a phone"), browses a
 show, presses Play on TV; the real Kodi plays the episode through the add-on's command stream,
-and the page's Now playing follows what Kodi's player does; pause, seek and stop from the page
-reach Kodi's player (asserted through Kodi's JSON-RPC)."""
+and the page's Now playing follows what Kodi's player does; pause, seek, volume and stop from
+the page reach Kodi's player (asserted through Kodi's JSON-RPC)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def speed(kodi: Kodi) -> int | None:
     if player is None:
         return None
     return kodi.call("Player.GetProperties", playerid=player, properties=["speed"])["speed"]
+
+
+def volume(kodi: Kodi) -> int:
+    return kodi.call("Application.GetProperties", properties=["volume"])["volume"]
 
 
 def add_on_window(kodi: Kodi) -> bool:
@@ -108,6 +112,9 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
         page.click("#toggle")  # Play
         wait_for(lambda: speed(kodi) == 1, 30, "Kodi to play on", kodi.log_tail)
         until(page, "document.getElementById('toggle').textContent === 'Pause'")
+
+        page.fill("#volume", "40")
+        wait_for(lambda: volume(kodi) == 40, 30, "Kodi's volume to be 40", kodi.log_tail)
 
         page.click("#stop")
         wait_for(lambda: kodi.player_id() is None and kodi.player_closed(), 60,

@@ -12,7 +12,7 @@ import pytest
 from devices_support import call, pair
 from support import api, wait_until
 
-from addon import plugin, text
+from addon import discovery, plugin, text
 
 PLUGIN = "plugin://plugin.video.swarmplayer/"
 
@@ -77,3 +77,29 @@ def names(service) -> list[str]:
 def test_a_qr_other_than_png_is_refused(service) -> None:
     reply = api(service.url, "POST", "/api/v1/pairing/codes?qr=svg", {})
     assert reply.status == 400 and reply.json()["error"] == "invalid_field"
+
+
+def test_kodi_on_another_box_finds_the_service_and_pairs_like_a_phone(
+        kodi: fakekodi.Kodi, make_service, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = make_service(trust_localhost=False)  # as another box sees it
+    box = api(service.url, "GET", "/api/v1/info").json()["id"]
+    port = int(service.url.rsplit(":", 1)[1])
+    # mDNS cannot be browsed over loopback: zeroconf's answer is given, the rest is real.
+    monkeypatch.setattr(discovery, "available", lambda: True)
+    monkeypatch.setattr(discovery, "browse", lambda timeout=3.0: [
+        discovery.Found("Living room", "127.0.0.1", port, box)])
+    kodi.select_answers.append(0)
+    kodi.input_answers.append("000000")  # a wrong code: said, nothing kept
+    plugin.run([PLUGIN + "discover", "-1", ""])
+    assert kodi.settings["port"] == str(port) and kodi.settings["box_id"] == box
+    assert kodi.settings["token"] == ""
+    assert "code" in kodi.called("notification")[-1][0][1]
+
+    code = service.app.extensions["swarmplayer"]["pairing"].new_code().code
+    kodi.select_answers.append(0)
+    kodi.input_answers.append(code)
+    plugin.run([PLUGIN + "discover", "-1", ""])
+    token = kodi.settings["token"]
+    me = call(service, "GET", "/api/v1/pairing/me", token=token)
+    assert me.status == 200 and me.json()["device"]["name"] == "Kodi"
+    assert kodi.called("notification")[-1][0][1] == kodi.strings[text.PAIRED].format("Kodi")

@@ -5,6 +5,7 @@ service, and the stream comes back after it is lost."""
 from __future__ import annotations
 
 import http.client
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from devices_support import call, pair
 from support import api, wait_until
 
-from addon import kodiutils, remote
+from addon import discovery, kodiutils, remote
 from addon.player import Reporter
 from addon.remote import Remote
 from swarmplayer.supervisor import Service
@@ -155,3 +156,30 @@ def test_plugin_urls_and_seek_targets() -> None:
     assert remote.seek_target({"position": 90.0}, None) == 90.0
     assert remote.seek_target({"offset": -30.0}, (10.0, 100.0)) == 0.0
     assert remote.seek_target({"offset": 30.0}, (10.0, 100.0)) == 40.0
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.integration
+def test_finds_the_box_again_at_its_new_address(kodi: fakekodi.Kodi, service, tv,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The box moved (a new address): after a few failed connections the add-on looks for the
+    box with the id it remembered, confirms it by its /api/v1/info and follows it."""
+    box = api(service.url, "GET", "/api/v1/info").json()["id"]
+    port = int(service.url.rsplit(":", 1)[1])
+    kodi.settings.update(host="127.0.0.1", port=str(closed_port()), box_id=box)
+    # mDNS cannot be browsed over loopback: zeroconf's answers are given here, each one is
+    # confirmed for real — nothing at port 1, another box's id at the service's port.
+    monkeypatch.setattr(discovery, "browse", lambda timeout=3.0: [
+        discovery.Found("Gone", "127.0.0.1", closed_port(), box),
+        discovery.Found("Impostor", "127.0.0.1", port, "0" * 16),
+        discovery.Found("Living room", "127.0.0.1", port, box)])
+    monkeypatch.setattr(remote, "BACKOFF_S", (0.05, 0.2))
+    tv()
+    wait_until(lambda: listened(kodi) == 1, 30, "the add-on to find the box again")
+    assert kodi.settings["port"] == str(port)
+    assert [b.port for b in discovery.online()] == [port]
