@@ -29,14 +29,23 @@ def until(page: Any, script: str, timeout: float = 30) -> None:
 
 
 def readable(page: Any) -> None:
-    """No text under 16 px, nothing wider than the screen."""
+    """No text under 16 px, nothing wider than the screen, every field labelled, every button
+    a real one with a name."""
     small = page.evaluate("""() => [...document.querySelectorAll('body *')]
         .filter(e => e.offsetParent !== null && [...e.childNodes].some(
             n => n.nodeType === 3 && n.textContent.trim()))
         .filter(e => parseFloat(getComputedStyle(e).fontSize) < 16)
         .map(e => e.tagName + ':' + e.textContent.trim().slice(0, 30))""")
-    assert small == []
+    assert small == [], small
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    unnamed = page.evaluate("""() => [...document.querySelectorAll(
+            'input, textarea, select, button, a, [onclick], [role=button]')]
+        .filter(e => e.offsetParent !== null)
+        .filter(e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName)
+            ? !e.labels.length && !e.getAttribute('aria-label')
+            : !['BUTTON', 'A'].includes(e.tagName) || !e.textContent.trim())
+        .map(e => e.outerHTML.slice(0, 60))""")
+    assert unnamed == [], unnamed
 
 
 class LanRelay:

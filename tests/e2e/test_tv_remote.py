@@ -17,6 +17,7 @@ from support import api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
+PLUGIN = "plugin://plugin.video.swarmplayer/"
 FIRST_FRAME_S = 120  # generous: a loaded 2-core machine decodes in software
 PYTHON_WINDOWS = 13000  # Kodi numbers the windows that add-ons draw from here
 
@@ -36,6 +37,17 @@ def add_on_window(kodi: Kodi) -> bool:
     """An add-on's own window (the pairing dialog) is on top."""
     window = kodi.call("GUI.GetProperties", properties=["currentwindow"])["currentwindow"]
     return window["id"] >= PYTHON_WINDOWS
+
+
+def paired_devices(kodi: Kodi) -> list[str]:
+    """The labels of the add-on's Paired devices (where Kodi revokes one); [] while Kodi is
+    still busy with the pairing dialog's plugin call."""
+    try:
+        found = kodi.call("Files.GetDirectory", directory=PLUGIN + "devices", media="video",
+                          timeout=60)
+    except RuntimeError:
+        return []
+    return [f["label"] for f in found.get("files") or []]
 
 
 def text(page: Any, selector: str) -> str:
@@ -77,6 +89,8 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
         page.wait_for_selector("#app:not([hidden])")
         wait_for(lambda: not add_on_window(kodi), 30, "the pairing dialog to close once paired",
                  kodi.log_tail)
+        wait_for(lambda: "Anna's phone" in paired_devices(kodi), 60,
+                 "Kodi's Paired devices to list the phone", kodi.log_tail)
         until(page, "document.getElementById('tv-state').textContent === 'Nothing plays'")
 
         # Shows -> the show -> season 1 -> S01E01 -> Play on TV.
