@@ -1,4 +1,5 @@
-"""Kodi's service entry point: report playback to the SwarmPlayer service until Kodi exits."""
-from addon.player import run
+"""Kodi's service entry point: report playback and carry out the phone's commands until Kodi
+exits."""
+from addon.service import run
 
 run()

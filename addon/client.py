@@ -5,12 +5,14 @@ Standard library only (urllib), so it runs in any Kodi 19+ Python and in the tes
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import Any, Iterator
 
 TIMEOUT_S = 10.0
 API = "/api/v1"
@@ -48,28 +50,40 @@ class Client:
 
     # ---- plumbing ----------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _open(self, method: str, path: str, body: dict[str, Any] | None = None,
               query: dict[str, Any] | None = None) -> Any:
+        """The open response of a call (the caller reads and closes it)."""
         url = self.base + API + path
         if query:
             pairs = {k: _query_value(v) for k, v in query.items() if v is not None}
             if pairs:
                 url += "?" + urllib.parse.urlencode(pairs)
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Accept", "application/json")
+        headers = self._headers("application/json")
         if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
-                raw = reply.read()
+            return urllib.request.urlopen(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:
-            raise _api_error(error) from None
+            raise _api_error(error.code, error.reason, error.read()) from None
         except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise ServiceUnavailable(f"No SwarmPlayer service at {self.base} ({reason})") from None
+            raise _unavailable(self.base, error) from None
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              query: dict[str, Any] | None = None) -> Any:
+        reply = self._open(method, path, body, query)
+        try:
+            with reply:
+                raw = reply.read()
+        except (socket.timeout, ConnectionError, OSError) as error:
+            raise _unavailable(self.base, error) from None
         if not raw:
             return None
         try:
@@ -166,6 +180,75 @@ class Client:
     def search(self, q: str) -> dict[str, Any]:
         return self._call("GET", "/search", query={"q": q})
 
+    # ---- pairing and devices -----------------------------------------------------------------
+
+    def pairing_code(self) -> dict[str, Any]:
+        """A new code, its link and (qr_png, base64) the link's QR code as a PNG."""
+        return self._call("POST", "/pairing/codes", {}, query={"qr": "png"})
+
+    def me(self) -> dict[str, Any]:
+        """{"device": ...}; a ClientError 401 when this client is not let in (pair it)."""
+        return self._call("GET", "/pairing/me")
+
+    def claim(self, code: str, name: str) -> dict[str, Any]:
+        """Pair this client like a phone: {"token", "device"}."""
+        return self._call("POST", "/pairing/claim", {"code": code, "name": name})
+
+    def devices(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/devices", query={"limit": 200})["devices"]
+
+    def revoke_device(self, device_id: int) -> None:
+        self._call("DELETE", f"/devices/{device_id}")
+
+    # ---- the TV side of Play on TV -----------------------------------------------------------
+
+    def player_state(self, **state: Any) -> dict[str, Any]:
+        """Tell the service what the TV's player does now (docs/api.md, "Play on TV")."""
+        return self._call("PUT", "/player/state", state)
+
+    def commands(self, read_timeout: float) -> CommandStream:
+        """The open command stream (text/event-stream); a read times out after read_timeout s.
+        (http.client rather than urllib: close() must reach the socket from another thread.)"""
+        parts = urllib.parse.urlsplit(self.base)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
+                                          timeout=read_timeout)
+        try:
+            conn.connect()
+            sock = conn.sock  # the response closes its copy when it ends: shut this one down
+            conn.request("GET", API + "/player/commands",
+                         headers=self._headers("text/event-stream"))
+            response = conn.getresponse()
+        except (OSError, http.client.HTTPException) as error:
+            conn.close()
+            raise _unavailable(self.base, error) from None
+        if response.status != 200:
+            try:
+                raise _api_error(response.status, response.reason, response.read())
+            finally:
+                conn.close()
+        return CommandStream(conn, sock, response)
+
+
+class CommandStream:
+    """The open command stream: iterate over its lines; interrupt() from any thread ends it."""
+
+    def __init__(self, conn: http.client.HTTPConnection, sock: socket.socket,
+                 response: http.client.HTTPResponse) -> None:
+        self.conn, self.sock, self.response = conn, sock, response
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.response)
+
+    def interrupt(self) -> None:
+        """End a read blocked in another thread (it sees the stream end)."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.interrupt()
+        self.response.close()
+        self.conn.close()
+
 
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
@@ -173,13 +256,18 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def _api_error(error: urllib.error.HTTPError) -> ClientError:
+def _unavailable(base: str, error: Exception) -> ServiceUnavailable:
+    reason = getattr(error, "reason", error)
+    return ServiceUnavailable(f"No SwarmPlayer service at {base} ({reason})")
+
+
+def _api_error(status: int, reason: str, raw: bytes) -> ClientError:
     """The API's {"error", "message"} body as a ClientError; any other body as its status."""
     try:
-        body = json.loads(error.read() or b"{}")
+        body = json.loads(raw or b"{}")
     except ValueError:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    message = body.get("message") or f"The service answered {error.code} {error.reason}"
-    return ClientError(str(message), error.code, str(body.get("error") or ""))
+    message = body.get("message") or f"The service answered {status} {reason}"
+    return ClientError(str(message), status, str(body.get("error") or ""))

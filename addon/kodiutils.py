@@ -4,12 +4,14 @@ the add-on goes through these few functions, so it runs and is tested outside Ko
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Callable
 
 import xbmc
 import xbmcaddon
 import xbmcgui
 import xbmcplugin
+import xbmcvfs
 
 from addon.listing import Item
 
@@ -45,9 +47,21 @@ def open_settings() -> None:
     addon().openSettings()
 
 
+def profile_path(name: str) -> str:
+    """A file's path in the add-on's own data folder (made when missing)."""
+    folder = xbmcvfs.translatePath(addon().getAddonInfo("profile"))
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, name)
+
+
 def log(message: str, error: bool = False) -> None:
     xbmc.log(f"[{addon().getAddonInfo('id')}] {message}",
              xbmc.LOGERROR if error else xbmc.LOGINFO)
+
+
+def device_name() -> str:
+    """The name this Kodi goes by on the network (Settings → Services → General)."""
+    return xbmc.getInfoLabel("System.FriendlyName") or "Kodi"
 
 
 def kodi_major() -> int:
@@ -87,6 +101,10 @@ def text_dialog(heading: str, message: str) -> None:
     xbmcgui.Dialog().textviewer(heading, message)
 
 
+def yes_no(heading: str, message: str) -> bool:
+    return bool(xbmcgui.Dialog().yesno(heading, message))
+
+
 def select(heading: str, labels: list[str], preselect: int = -1) -> int:
     """The index chosen, or -1 when the user backs out."""
     return xbmcgui.Dialog().select(heading, labels, preselect=preselect)
@@ -112,6 +130,41 @@ class Progress:
 
     def close(self) -> None:
         self.dialog.close()
+
+
+# Kodi's actions that leave a dialog: previous menu, back (remote, keyboard, mouse right click)
+CLOSE_ACTIONS = (10, 92, 101)
+
+
+class _Overlay(xbmcgui.WindowDialog):
+    """A dialog drawn from controls; Back closes it."""
+
+    closed = False
+
+    def onAction(self, action: Any) -> None:
+        if action.getId() in CLOSE_ACTIONS:
+            self.closed = True
+            self.close()
+
+
+def show_image(image: str, lines: list[str], done: Callable[[], bool],
+               poll_s: float = 1.0) -> None:
+    """An image (a QR code) with lines of text under it, until Back, `done()` or Kodi exits."""
+    window = _Overlay()
+    # The image itself, stretched and dyed dark, is the backdrop: Kodi has no plain colour
+    # control and skins name their textures differently.
+    window.addControl(xbmcgui.ControlImage(0, 0, 1280, 720, image, colorDiffuse="0xE8101820"))
+    window.addControl(xbmcgui.ControlImage(490, 60, 300, 300, image))
+    for n, line in enumerate(lines):
+        window.addControl(xbmcgui.ControlLabel(80, 390 + n * 50, 1120, 44, line,
+                                               font="font13", alignment=2))
+    window.show()
+    monitor = Monitor()
+    try:
+        while not window.closed and not done() and not monitor.wait(poll_s):
+            pass
+    finally:
+        window.close()
 
 
 # ---- directories and playing -----------------------------------------------------------------
@@ -219,6 +272,9 @@ class Player(xbmc.Player):
     def onPlayBackResumed(self) -> None:
         self.on_paused(False)
 
+    def onPlayBackSeek(self, time: int, seekOffset: int) -> None:
+        self.on_seeked()
+
     def on_started(self) -> None: ...
 
     def on_stopped(self) -> None: ...
@@ -226,6 +282,8 @@ class Player(xbmc.Player):
     def on_ended(self) -> None: ...
 
     def on_paused(self, paused: bool) -> None: ...
+
+    def on_seeked(self) -> None: ...
 
     def playing_url(self) -> str:
         try:
@@ -242,3 +300,28 @@ class Player(xbmc.Player):
 
     def seek(self, seconds: float) -> None:
         self.seekTime(seconds)
+
+    def paused(self) -> bool:
+        return bool(xbmc.getCondVisibility("Player.Paused"))
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume (Kodi's pause() toggles, so only when it is the other way)."""
+        if self.isPlaying() and self.paused() != paused:
+            self.pause()
+
+    def stop_playing(self) -> None:
+        if self.isPlaying():
+            self.stop()
+
+
+def volume() -> int | None:
+    """Kodi's volume, 0–100 (None when Kodi does not say)."""
+    answer = json.loads(xbmc.executeJSONRPC(json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "Application.GetProperties",
+         "params": {"properties": ["volume"]}})) or "{}")
+    found = (answer.get("result") or {}).get("volume")
+    return int(found) if isinstance(found, (int, float)) else None
+
+
+def set_volume(percent: float) -> None:
+    xbmc.executebuiltin(f"SetVolume({round(percent)},showVolumeBar)")

@@ -6,6 +6,7 @@ builders run and are tested anywhere.
 
 from __future__ import annotations
 
+import datetime
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict
@@ -42,11 +43,24 @@ def home(tr: Tr, url: Url) -> list[Item]:
         (text.CONTINUE, "continue"), (text.NEXT_UP, "next_up"), (text.SHOWS, "shows"),
         (text.SUBSCRIPTIONS, "subscriptions"), (text.SEARCH, "search"),
         (text.OPEN_LINK, "links"), (text.DOWNLOADS, "downloads"),
-        (text.STATUS, "status"), (text.SETTINGS, "settings"),
+        (text.STATUS, "status"), (text.PAIR, "pair"), (text.DEVICES, "devices"),
+        (text.SETTINGS, "settings"),
     ]
-    # Status and Settings are actions, not folders: Kodi must not wait for a listing.
-    return [Item(tr(label), url(path), folder=path not in ("status", "settings"))
+    # Status, pairing and Settings are actions, not folders: Kodi must not wait for a listing.
+    return [Item(tr(label), url(path), folder=path not in ("status", "pair", "settings"))
             for label, path in entries]
+
+
+def devices(found: list[Json], tr: Tr, url: Url) -> list[Item]:
+    """The paired devices; choosing one asks whether to revoke it."""
+    return [Item(d["name"], url("device/revoke", id=d["id"]), folder=False,
+                 label2=tr(text.DEVICE_SEEN).format(_when(d.get("created_at")),
+                                                    _when(d.get("last_seen_at"))))
+            for d in found]
+
+
+def _when(t: float | None) -> str:
+    return datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M") if t else "–"
 
 
 def human_size(size: float | None) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from addon import discovery, kodiutils, listing, play, text
+from addon import discovery, kodiutils, listing, pairing, play, text
 from addon.client import ClientError, ServiceUnavailable
 from addon.connection import client
-from addon.router import NotFound, Router, as_int
+from addon.router import NotFound, Router, as_float, as_int
 
 router = Router()
 url = router.url
@@ -180,7 +180,8 @@ def torrent_folder(handle: int, ih: str) -> None:
 
 
 @route("torrent/play")
-def torrent_play(handle: int, ih: str, file: str = "") -> None:
+def torrent_play(handle: int, ih: str, file: str = "", start: str = "") -> None:
+    """Play a torrent's file (the biggest video without `file`); `start`: from there (s)."""
     api = client()
     try:
         torrent = play.start_prefetch(api, ih, as_int(file))
@@ -197,9 +198,11 @@ def torrent_play(handle: int, ih: str, file: str = "") -> None:
     if entry is None or stream is None:
         play.refuse(handle, kodiutils.tr(text.PLAY_FAILED))
         return
+    resume = as_float(start)
     play.resolve_stream(handle, stream, entry["path"], listing.subtitles_for(torrent, index),
                         {"kind": "file", "ih": ih, "file": index,
-                         "resume": listing.resume_point(entry)})
+                         "title": entry["path"].rsplit("/", 1)[-1],
+                         "resume": listing.resume_point(entry) if resume is None else resume})
 
 
 @action("torrent/watched")
@@ -223,7 +226,9 @@ def torrent_delete(handle: int, ih: str) -> None:
 # ---- episodes ----------------------------------------------------------------------------------
 
 @route("episode/play")
-def episode_play(handle: int, id: str, release: str = "", file: str = "") -> None:
+def episode_play(handle: int, id: str, release: str = "", file: str = "",
+                 start: str = "") -> None:
+    """Play an episode (from its resume point, or from `start` seconds when given)."""
     api = client()
     episode_id = int(id)
     reply = api.play_episode(episode_id, as_int(release), as_int(file))
@@ -232,9 +237,9 @@ def episode_play(handle: int, id: str, release: str = "", file: str = "") -> Non
         if chosen is not None and chosen != reply["file_index"]:
             reply = api.play_episode(episode_id, as_int(release), chosen)
     episode = reply["episode"]
+    title = listing.episode_item(episode, kodiutils.tr, url).label
     try:
-        torrent = play.wait_ready(api, reply["torrent"], listing.episode_item(
-            episode, kodiutils.tr, url).label, _dead_after())
+        torrent = play.wait_ready(api, reply["torrent"], title, _dead_after())
     except play.NotReady as why:
         play.refuse(handle, str(why))
         return
@@ -243,9 +248,10 @@ def episode_play(handle: int, id: str, release: str = "", file: str = "") -> Non
                 reply["stream_url"])
     subtitles = [s["stream_url"] for s in reply.get("subtitles") or []] \
         or listing.subtitles_for(torrent, index)
+    resume = as_float(start)
     play.resolve_stream(handle, reply["stream_url"], path, subtitles,
-                        {"kind": "episode", "id": episode_id,
-                         "resume": listing.resume_point(episode)})
+                        {"kind": "episode", "id": episode_id, "title": title,
+                         "resume": listing.resume_point(episode) if resume is None else resume})
 
 
 def _choose_file(reply: dict[str, Any]) -> int | None:
@@ -312,6 +318,33 @@ def unsubscribe(handle: int, id: str) -> None:
     kodiutils.refresh()
 
 
+# ---- pairing phones ------------------------------------------------------------------------------
+
+@action("pair")
+def pair(handle: int) -> None:
+    """Home's "Pair a phone": the code and its QR code until a phone pairs with it."""
+    pairing.show(client())
+
+
+@route("devices")
+def devices(handle: int) -> None:
+    _show(handle, listing.devices(client().devices(), kodiutils.tr, url), "")
+
+
+@action("device/revoke")
+def device_revoke(handle: int, id: str) -> None:
+    api = client()
+    device = next((d for d in api.devices() if str(d["id"]) == id), None)
+    if device is None:
+        kodiutils.refresh()  # revoked meanwhile (from the phone or the CLI)
+        return
+    if kodiutils.yes_no(kodiutils.tr(text.DEVICES),
+                        kodiutils.tr(text.REVOKE_ASK).format(device["name"])):
+        api.revoke_device(device["id"])
+        kodiutils.notify(kodiutils.tr(text.REVOKED).format(device["name"]))
+        kodiutils.refresh()
+
+
 # ---- finding the service ----------------------------------------------------------------------
 
 @action("discover")
@@ -320,7 +353,7 @@ def discover(handle: int) -> None:
     if not discovery.available():
         kodiutils.ok_dialog(kodiutils.tr(text.SETTINGS), kodiutils.tr(text.DISCOVER_NO_ZEROCONF))
         return
-    found = discovery.browse(timeout=3.0)
+    found = discovery.online(timeout=3.0)
     if not found:
         kodiutils.ok_dialog(kodiutils.tr(text.SETTINGS), kodiutils.tr(text.DISCOVER_NONE))
         return
@@ -330,7 +363,26 @@ def discover(handle: int) -> None:
         service = found[chosen]
         kodiutils.set_setting("host", service.host)
         kodiutils.set_setting("port", str(service.port))
+        kodiutils.set_setting("box_id", service.id)
         kodiutils.notify(kodiutils.tr(text.DISCOVER_SET).format(f"{service.host}:{service.port}"))
+        _pair_if_needed()
+
+
+def _pair_if_needed() -> None:
+    """A service on another box lets this Kodi in only once paired, like a phone: ask for the
+    code that box shows and keep the token."""
+    try:
+        client().me()
+        return
+    except ClientError as error:
+        if error.status != 401:
+            raise
+    kodiutils.set_setting("token", "")
+    code = kodiutils.keyboard(kodiutils.tr(text.PAIR_ENTER))
+    if code:
+        answer = client().claim(code, kodiutils.device_name())
+        kodiutils.set_setting("token", answer["token"])
+        kodiutils.notify(kodiutils.tr(text.PAIRED).format(answer["device"]["name"]))
 
 
 def _dead_after() -> float:

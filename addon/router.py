@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from typing import Any, Callable
 
@@ -64,3 +65,12 @@ def as_int(value: str | None) -> int | None:
         return int(value) if value not in (None, "") else None
     except ValueError:
         return None
+
+
+def as_float(value: str | None) -> float | None:
+    """A query value as a finite float, None when absent or not such a number."""
+    try:
+        number = float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None

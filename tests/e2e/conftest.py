@@ -4,16 +4,19 @@ a local swarm of real libtorrent peers per test."""
 from __future__ import annotations
 
 import functools
+import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kodi import Kodi, free_port, missing
 from media import make_video
-from support import REPO, ServiceProcess, api
+from phone import ARGS, CHROMIUM, PHONE
+from support import REPO, ServiceProcess, api, wait_until
 
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt
@@ -111,3 +114,72 @@ def seed(kodi_service: ServiceProcess, tmp_path: Path) -> Iterator[Callable[[Pat
     yield make
     for peer in peers:
         peer.close()
+
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Test feed</title><link>http://127.0.0.1/</link>
+<description>e2e</description>
+{items}
+</channel></rss>
+"""
+ITEM = """<item><title>{title}</title><link>{link}</link><guid>{title}</guid>
+<pubDate>Mon, {day} Nov 2026 20:00:00 +0000</pubDate></item>"""
+
+
+@pytest.fixture
+def feed_show(kodi_service: ServiceProcess, seed: Callable[[Path], str],
+              clip: Callable[..., Path], serve_file: Callable[[str, bytes], str]
+              ) -> Callable[[str], tuple[dict[str, Any], str]]:
+    """A show of three episodes from an RSS feed the service reads: S01E01 seeded by a real
+    peer (its magnet names the peer, x.pe), S01E02 and S01E03 unseeded (listed, not played).
+    Returns the show as GET /api/v1/shows lists it and S01E01's info-hash."""
+
+    def make(name: str) -> tuple[dict[str, Any], str]:
+        base = kodi_service.url
+        title = f"{name}.S01E01.720p.WEB-DL"
+        info_hash = seed(clip(name=f"{title}.mp4"))
+        peer = seed.peers[-1].address  # type: ignore[attr-defined]
+        link = f"magnet:?xt=urn:btih:{info_hash}&dn={title}&x.pe={peer}"
+        others = [(title.replace("E01", f"E0{n}"), "magnet:?xt=urn:btih:" + f"{n}" * 40)
+                  for n in (2, 3)]
+        items = "\n".join(ITEM.format(title=t, link=lk.replace("&", "&amp;"), day=20 + n)
+                          for n, (t, lk) in enumerate([(title, link), *others]))
+        feed_url = serve_file(f"{name}.xml", RSS.format(items=items).encode())
+        reply = api(base, "POST", "/api/v1/feeds", {"url": feed_url})
+        assert reply.status in (200, 201), reply.body
+        wanted = name.replace(".", " ").lower()
+
+        def show() -> dict[str, Any] | None:
+            shows = api(base, "GET", f"/api/v1/shows?q={name.split('.')[0]}").json()["shows"]
+            return next((s for s in shows if s["title"].lower() == wanted
+                         and s["episodes"] == 3), None)
+        return wait_until(show, 60, f"the feed's show {wanted}"), info_hash
+
+    return make
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api",
+                                         reason="SKIPPED LOUDLY: pip install playwright")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"SKIPPED LOUDLY: no Chromium at {CHROMIUM} (tools/bootstrap.sh installs it)")
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    opened = context.new_page()
+    opened.problems = []  # script errors and CSP violations: none wanted
+    # (Chromium also logs each 4xx answer, e.g. an unpaired page's 401: those are answers.)
+    opened.on("console", lambda m: m.type == "error"
+              and not m.text.startswith("Failed to load resource")
+              and opened.problems.append(m.text))
+    opened.on("pageerror", lambda e: opened.problems.append(str(e)))
+    yield opened
+    context.close()

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from kodi import Kodi, wait_for
-from support import REPO, api
+from screens import folder
+from support import api
 
 pytestmark = pytest.mark.e2e
 
 PLUGIN = "plugin://plugin.video.swarmplayer/"
-SHOTS = REPO / "build" / "screenshots"
 FIRST_FRAME_S = 120  # generous: a loaded 2-core machine decodes in software
 
 
@@ -31,15 +31,15 @@ def show_screen(kodi: Kodi, path: str, shot: str, at_least: int) -> Path:
             not kodi.call("XBMC.GetInfoBooleans", booleans=["Container.IsUpdating"])[
                 "Container.IsUpdating"]
     wait_for(listed, 60, f"Kodi to list {path}", kodi.log_tail)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return kodi.screenshot(SHOTS / shot)
+    return kodi.screenshot(folder("images") / shot)
 
 
 def test_home_lists_every_entry(kodi: Kodi) -> None:
     labels = [f["label"] for f in kodi.directory(PLUGIN)]
     assert labels == ["Continue watching", "Next up", "Shows", "Subscriptions", "Search",
-                      "Open a link", "Downloads & cache", "Service status", "Settings"]
-    assert show_screen(kodi, PLUGIN, "kodi-home.png", 9).stat().st_size > 10_000
+                      "Open a link", "Downloads & cache", "Service status", "Pair a phone",
+                      "Paired devices", "Settings"]
+    assert show_screen(kodi, PLUGIN, "kodi-home.png", 11).stat().st_size > 10_000
 
 
 def test_downloads_lists_the_services_torrents(kodi: Kodi, seed, clip) -> None:
@@ -171,39 +171,13 @@ def test_time_from_ok_to_first_frame(kodi: Kodi, kodi_service, seed, clip,
     assert timings["cold"] < FIRST_FRAME_S and timings["warm"] < FIRST_FRAME_S
 
 
-RSS = """<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>Test feed</title><link>http://127.0.0.1/</link>
-<description>e2e</description>
-{items}
-</channel></rss>
-"""
-ITEM = """<item><title>{title}</title><link>{link}</link><guid>{title}</guid>
-<pubDate>Mon, {day} Nov 2026 20:00:00 +0000</pubDate></item>"""
-
-
-def test_shows_episodes_play_resume_and_watched(kodi: Kodi, kodi_service, seed, clip,
-                                                serve_file, record_property) -> None:
+def test_shows_episodes_play_resume_and_watched(kodi: Kodi, kodi_service, feed_show,
+                                                record_property) -> None:
     base = kodi_service.url
     if api(base, "GET", "/api/v1/shows").status == 404:
         pytest.skip("the service has no shows API yet (feeds/shows/episodes: the contract's "
                     "c-feeds part)")
-    title = "Kodi.Test.Show.S01E01.720p.WEB-DL"
-    info_hash = seed(clip(name=f"{title}.mp4"))
-    peer = seed.peers[-1].address
-    link = f"magnet:?xt=urn:btih:{info_hash}&dn={title}&x.pe={peer}"
-    others = [(title.replace("E01", f"E0{n}"), "magnet:?xt=urn:btih:" + f"{n}" * 40)
-              for n in (2, 3)]  # unseeded: listed, not played
-    items = "\n".join(ITEM.format(title=t, link=lk.replace("&", "&amp;"), day=20 + n)
-                      for n, (t, lk) in enumerate([(title, link), *others]))
-    feed_url = serve_file("feed.xml", RSS.format(items=items).encode())
-    reply = api(base, "POST", "/api/v1/feeds", {"url": feed_url})
-    assert reply.status in (200, 201), reply.body
-
-    def show() -> dict | None:
-        shows = api(base, "GET", "/api/v1/shows?q=Kodi").json()["shows"]
-        return next((s for s in shows if s["title"].lower() == "kodi test show"
-                     and s["episodes"] == 3), None)
-    found = wait_for(show, 60, "the feed's show", kodi.log_tail)
+    found, _ = feed_show("Kodi.Test.Show")
 
     shows = kodi.directory(PLUGIN + "shows")
     (entry,) = [s for s in shows if s["label"].lower() == "kodi test show"]

@@ -1,17 +1,18 @@
 """The phone remote in real headless Chromium at a phone's viewport, against a real service, a
-real seeder and the TV stand-in: pairing, live download progress, Now playing following the
-TV, pause and seek reaching the TV. Screenshots of the main screens go to docs/."""
+real seeder and the TV stand-in (test_tv_remote.py drives the real Kodi): a pasted magnet's
+live download progress, Play on TV from Downloads, ±30 s, the seek bar, the devices on the
+Status screen, a revoked phone. Screenshots: screens.py."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from devices_support import pair
-from support import REPO, wait_until
+from phone import readable, shot, until
+from support import wait_until
 from tv_standin import TvStandIn
 
 from swarmplayer.demo.swarm import Peer
@@ -20,62 +21,6 @@ from swarmplayer.supervisor import Service
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 360, "height": 740}
-SHOTS = REPO / "docs" / "screenshots"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api",
-                                         reason="SKIPPED LOUDLY: pip install playwright")
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"SKIPPED LOUDLY: no Chromium at {CHROMIUM} (tools/bootstrap.sh installs it)")
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
-    opened = context.new_page()
-    opened.problems = []  # script errors and CSP violations: none wanted
-    # (Chromium also logs each 4xx answer, e.g. an unpaired page's 401: those are answers.)
-    opened.on("console", lambda m: m.type == "error"
-              and not m.text.startswith("Failed to load resource")
-              and opened.problems.append(m.text))
-    opened.on("pageerror", lambda e: opened.problems.append(str(e)))
-    yield opened
-    context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def until(page: Any, script: str, timeout: float = 30) -> None:
-    """Wait for a JS condition. (Playwright's wait_for_function evaluates strings with eval,
-    which the page's CSP rightly forbids; page.evaluate goes through the debugger.)"""
-    wait_until(lambda: page.evaluate(script), timeout, script)
-
-
-def _readable(page: Any) -> None:
-    """No text under 16 px, nothing wider than the screen."""
-    small = page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.offsetParent !== null && [...e.childNodes].some(
-            n => n.nodeType === 3 && n.textContent.trim()))
-        .filter(e => parseFloat(getComputedStyle(e).fontSize) < 16)
-        .map(e => e.tagName + ':' + e.textContent.trim().slice(0, 30))""")
-    assert small == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-
-
 def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., Service],
                                         video: Callable[..., Path], tmp_path: Path) -> None:
     service = make_service(trust_localhost=False)
@@ -83,7 +28,7 @@ def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., S
     page.goto(service.url + "/")
     page.wait_for_selector("#pair-screen:not([hidden])")
     assert page.is_hidden("#app")
-    _readable(page)
+    readable(page)
     shot(page, "pair")
 
     code = service.app.extensions["swarmplayer"]["pairing"].new_code().code
@@ -102,7 +47,7 @@ def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., S
     try:
         until(page, "document.getElementById('tv-state').textContent"
                                " === 'Nothing plays'")
-        _readable(page)
+        readable(page)
 
         # Paste a magnet: the download's progress goes up live, without a reload.
         source = video("Big Buck Test.mp4", seconds=20, bitrate="2M")
@@ -138,8 +83,7 @@ def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., S
             tv.report(position=42.0)
             until(page, "document.getElementById('now-time').textContent"
                                    ".startsWith('0:42')")
-            shot(page, "now-playing")
-            _readable(page)
+            readable(page)
 
             page.click("#toggle")  # pause
             assert tv.wait_for(lambda s: s.commands[-1]["command"] == "pause")
@@ -177,3 +121,37 @@ def test_a_revoked_phone_is_back_on_the_pairing_screen(page: Any,
     page.wait_for_selector("#pair-screen:not([hidden])")
     assert page.is_hidden("#app")
     assert page.evaluate("localStorage.getItem('swarmplayer.token')") is None
+
+
+def test_boxes_screen_320_px_and_box_offline(page: Any,
+                                             make_service: Callable[..., Service]) -> None:
+    """The Boxes screen lists this box; every screen is readable 320 px wide; a box that stops
+    answering is shown offline by the page itself (no service worker on a LAN address)."""
+    service = make_service(trust_localhost=False)
+    _, token = pair(service, "Small phone")
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(service.url + "/")
+    page.evaluate(f"localStorage.setItem('swarmplayer.token', '{token}')")
+    page.reload()
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.is_hidden("#offline")
+    page.click("#boxes-open")
+    page.wait_for_selector("#box-list li[data-box]")
+    assert page.text_content("#box-list li[data-box]").startswith(
+        service.app.extensions["swarmplayer"]["config"].friendly_name or "")
+    assert "This box" in page.text_content("#box-list")
+    assert "Discovery is off" in page.text_content("#box-list")  # tests announce nothing
+    readable(page)
+    shot(page, "boxes")
+    for screen in ("now", "library", "add", "downloads", "status"):
+        page.click(f"nav button[data-screen={screen}]")
+        page.wait_for_selector(f"#{screen}:not([hidden])")
+        readable(page)
+
+    service.stop()
+    page.wait_for_selector("#offline:not([hidden])", timeout=60_000)
+    assert "Box offline" in page.text_content("#offline")
+    page.click("#boxes-open")  # a fetch now fails too: said, not thrown
+    page.wait_for_selector("#box-list li.error")
+    assert page.text_content("#box-list li.error") == "Box offline: it does not answer"
+    assert page.problems == []

@@ -3,6 +3,7 @@ the service in one, browsers in the others. Skipped, loudly, where namespaces ca
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -117,15 +118,15 @@ class Lines:
 
 
 def _serve(lan: Lan, data_dir: Path, backend: str = "zeroconf",
-           announced: str = "on") -> Lines:
+           announced: str = "on", host: str = "box", name: str = "Test Box") -> Lines:
     config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
         "data_dir": str(data_dir), "http_host": "0.0.0.0", "http_port": PORT,
         "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
         "enable_upnp": False, "enable_natpmp": False, "discovery": True,
-        "friendly_name": "Test Box", "monitor_interval": 3600.0,
+        "friendly_name": name, "monitor_interval": 3600.0,
         "discovery_backend": backend})
-    server = Lines(lan.hosts["box"], "-m", "swarmplayer", "serve", "--config", str(config))
-    server.expect(f"announcing 'Test Box' (id {box_id(str(data_dir))}) {announced}", 60)
+    server = Lines(lan.hosts[host], "-m", "swarmplayer", "serve", "--config", str(config))
+    server.expect(f"announcing '{name}' (id {box_id(str(data_dir))}) {announced}", 60)
     return server
 
 
@@ -190,3 +191,31 @@ def _discover(ns: str) -> str:
                              "discover", "--seconds", "3"], capture_output=True, text=True,
                             timeout=60, env=_env())
     return result.stdout if "Test Box" in result.stdout else ""
+
+
+def test_a_box_lists_the_others_for_the_page(lan: Lan, tmp_path: Path) -> None:
+    """GET /api/v1/boxes (the page's Boxes screen): this box first, then the others its own
+    browse finds, each confirmed by its /api/v1/info."""
+    lan.add_host("box", 1)
+    lan.add_host("other", 3)
+    server = _serve(lan, tmp_path / "box")
+    other = _serve(lan, tmp_path / "other", host="other", name="Other Box")
+    try:
+        asked = subprocess.run(
+            ["ip", "netns", "exec", lan.hosts["box"], sys.executable, "-c",
+             "import urllib.request, sys\n"
+             f"r = urllib.request.urlopen('http://127.0.0.1:{PORT}/api/v1/boxes', timeout=30)\n"
+             "sys.stdout.write(r.read().decode())\n"],
+            capture_output=True, text=True, timeout=60, env=_env())
+        assert asked.returncode == 0, asked.stderr
+        answer = json.loads(asked.stdout)
+        this, *others = answer["boxes"]
+        assert answer["discovery"] is True
+        assert (this["name"], this["this"], this["online"]) == ("Test Box", True, True)
+        assert this["id"] == box_id(str(tmp_path / "box"))
+        assert [(b["name"], b["id"], b["url"], b["online"], b["this"]) for b in others] == [
+            ("Other Box", box_id(str(tmp_path / "other")), f"http://{SUBNET}.3:{PORT}", True,
+             False)]
+    finally:
+        other.stop()
+        server.stop()

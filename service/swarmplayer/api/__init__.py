@@ -15,6 +15,7 @@ from ..plays import Plays
 from ..prefetch import Prefetcher
 from . import (
     auth,
+    boxes,
     cache,
     episodes,
     errors,
@@ -50,6 +51,7 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
     auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
     app.register_blueprint(pairing.bp)
     player.register(app)
+    boxes.register(app)
     events.register(app)
     app.register_blueprint(web.bp)
     app.register_blueprint(info.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import ipaddress
 from dataclasses import asdict
 from urllib.parse import urlsplit
@@ -42,11 +44,26 @@ def _box_address() -> str:
 
 @bp.post("/pairing/codes")
 def new_code() -> ResponseReturnValue:
-    """A code to show on the TV, with the link its QR code carries."""
+    """A code to show on the TV, with the link its QR code carries; `?qr=png` adds that QR
+    code as a base64 PNG (`qr_png`), for a TV that has no QR library (the Kodi add-on)."""
+    qr = request.args.get("qr")
+    if qr not in (None, "png"):
+        raise BadInput("qr is png (or left out)", code="invalid_field")
     code = _pairing().new_code()
     url = f"http://{_box_address()}/pair#code={code.code}"
     current_app.logger.info("pairing code %s (valid 5 minutes): %s", code.code, url)
-    return jsonify(code=code.code, expires_at=code.expires_at, url=url), 201
+    answer = {"code": code.code, "expires_at": code.expires_at, "url": url}
+    if qr == "png":
+        answer["qr_png"] = _qr_png(url)
+    return jsonify(answer), 201
+
+
+def _qr_png(text: str) -> str:
+    import segno  # here, not at the top: only when a TV pairs (the service stays light)
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=10, border=2)
+    return base64.b64encode(out.getvalue()).decode("ascii")
 
 
 @bp.post("/pairing/claim")

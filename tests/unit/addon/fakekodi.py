@@ -7,6 +7,7 @@ Only names that Kodi's own API has are defined (test_kodi_surface checks them ag
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import threading
@@ -33,7 +34,7 @@ def setting_defaults() -> dict[str, str]:
 def addon_info() -> dict[str, str]:
     root = ET.parse(ROOT / "addon.xml").getroot()
     return {"id": root.get("id"), "name": root.get("name"), "version": root.get("version"),
-            "path": str(ROOT)}
+            "path": str(ROOT), "profile": "special://profile/addon_data/" + root.get("id")}
 
 
 class Kodi:
@@ -52,6 +53,11 @@ class Kodi:
         self.build = "20.1 (20.1.0) Git:20230312"
         self.directory: list[tuple[str, Any, bool]] = []
         self.resolved: tuple[bool, Any] | None = None
+        self.yesno_answers: list[bool] = []
+        self.volume = 100
+        self.paused = False
+        self.windows: list[WindowDialog] = []
+        self.profile = ""  # the add-on's data folder (a test's tmp_path)
 
     def record(self, name: str, *args: Any, **kwargs: Any) -> None:
         self.calls.append((name, args, kwargs))
@@ -154,6 +160,10 @@ class Dialog:
         KODI.record("select", heading, items, preselect=preselect)
         return KODI.select_answers.pop(0) if KODI.select_answers else -1
 
+    def yesno(self, heading: str, message: str) -> bool:
+        KODI.record("yesno", heading, message)
+        return KODI.yesno_answers.pop(0) if KODI.yesno_answers else False
+
     def input(self, heading: str) -> str:
         KODI.record("input", heading)
         return KODI.input_answers.pop(0) if KODI.input_answers else ""
@@ -182,6 +192,38 @@ class Window:
 
     def getProperty(self, key: str) -> str:
         return KODI.properties.get(key, "")
+
+
+class ControlImage:
+    def __init__(self, x: int, y: int, width: int, height: int, filename: str,
+                 aspectRatio: int = 0, colorDiffuse: str | None = None) -> None:
+        self.filename, self.color = filename, colorDiffuse
+
+
+class ControlLabel:
+    def __init__(self, x: int, y: int, width: int, height: int, label: str,
+                 font: str | None = None, textColor: str | None = None,
+                 disabledColor: str | None = None, alignment: int = 0) -> None:
+        self.label = label
+
+
+class WindowDialog:
+    """Records its controls; shown and closed like Kodi's (the test reads KODI.windows)."""
+
+    def __init__(self) -> None:
+        self.controls: list[Any] = []
+        self.shown = False
+        KODI.windows.append(self)
+
+    def addControl(self, control: Any) -> None:
+        self.controls.append(control)
+
+    def show(self) -> None:
+        self.shown = True
+        KODI.record("window.show", [getattr(c, "label", None) for c in self.controls])
+
+    def close(self) -> None:
+        self.shown = False
 
 
 class Monitor:
@@ -224,6 +266,30 @@ class Player:
         KODI.record("seekTime", seconds)
         Player.time = seconds
 
+    def isPlaying(self) -> bool:
+        return bool(Player.playing_file)
+
+    def pause(self) -> None:
+        KODI.record("pause")
+        KODI.paused = not KODI.paused
+
+    def stop(self) -> None:
+        KODI.record("stop")
+        Player.playing_file = ""
+
+
+def _json_rpc(request: str) -> str:
+    asked = json.loads(request)
+    assert asked["method"] == "Application.GetProperties", asked
+    return json.dumps({"id": asked["id"], "jsonrpc": "2.0", "result": {"volume": KODI.volume}})
+
+
+def _builtin(command: str, wait: bool = False) -> None:
+    KODI.record("executebuiltin", command)
+    found = re.match(r"SetVolume\((\d+)", command)
+    if found:
+        KODI.volume = int(found.group(1))
+
 
 def _add_items(handle: int, items: list[tuple[str, Any, bool]], total: int = 0) -> bool:
     KODI.directory.extend(items)
@@ -239,13 +305,16 @@ def modules() -> dict[str, types.ModuleType]:
     xbmc.LOGINFO, xbmc.LOGERROR = 1, 4
     xbmc.log = lambda message, level=1: KODI.record("log", message, level)
     xbmc.getInfoLabel = lambda label: KODI.build if label == "System.BuildVersion" else ""
-    xbmc.executebuiltin = lambda command, wait=False: KODI.record("executebuiltin", command)
+    xbmc.executebuiltin = _builtin
+    xbmc.executeJSONRPC = _json_rpc
+    xbmc.getCondVisibility = lambda condition: condition == "Player.Paused" and KODI.paused
     xbmc.Monitor, xbmc.Player = Monitor, Player
     xbmcaddon = types.ModuleType("xbmcaddon")
     xbmcaddon.Addon = Addon
     xbmcgui = types.ModuleType("xbmcgui")
     xbmcgui.ListItem, xbmcgui.Dialog, xbmcgui.DialogProgress = ListItem, Dialog, DialogProgress
-    xbmcgui.Window = Window
+    xbmcgui.Window, xbmcgui.WindowDialog = Window, WindowDialog
+    xbmcgui.ControlImage, xbmcgui.ControlLabel = ControlImage, ControlLabel
     xbmcgui.NOTIFICATION_INFO, xbmcgui.NOTIFICATION_ERROR = "info", "error"
     xbmcplugin = types.ModuleType("xbmcplugin")
     xbmcplugin.addDirectoryItems = _add_items
@@ -256,7 +325,10 @@ def modules() -> dict[str, types.ModuleType]:
     xbmcplugin.setResolvedUrl = _resolved
     for n, name in enumerate(("UNSORTED", "LABEL", "EPISODE", "DATE")):
         setattr(xbmcplugin, f"SORT_METHOD_{name}", n)
-    return {"xbmc": xbmc, "xbmcaddon": xbmcaddon, "xbmcgui": xbmcgui, "xbmcplugin": xbmcplugin}
+    xbmcvfs = types.ModuleType("xbmcvfs")
+    xbmcvfs.translatePath = lambda path: KODI.profile if path.startswith("special://") else path
+    return {"xbmc": xbmc, "xbmcaddon": xbmcaddon, "xbmcgui": xbmcgui, "xbmcplugin": xbmcplugin,
+            "xbmcvfs": xbmcvfs}
 
 
 def point_at(base: str) -> None:

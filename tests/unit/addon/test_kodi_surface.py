@@ -20,7 +20,7 @@ def _stub(name: str) -> object:
     return module
 
 
-@pytest.mark.parametrize("name", ["xbmc", "xbmcaddon", "xbmcgui", "xbmcplugin"])
+@pytest.mark.parametrize("name", ["xbmc", "xbmcaddon", "xbmcgui", "xbmcplugin", "xbmcvfs"])
 def test_fake_names_exist_in_kodi(name: str) -> None:
     fake, real = fakekodi.modules()[name], _stub(name)
     for attr, value in vars(fake).items():

@@ -23,14 +23,15 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_home_lists_the_nine_entries(kodi: fakekodi.Kodi) -> None:
+def test_home_lists_the_eleven_entries(kodi: fakekodi.Kodi) -> None:
     run("")
     labels = [item.label for _, item, _ in kodi.directory]
     assert labels == [kodi.strings[i] for i in (
         text.CONTINUE, text.NEXT_UP, text.SHOWS, text.SUBSCRIPTIONS, text.SEARCH,
-        text.OPEN_LINK, text.DOWNLOADS, text.STATUS, text.SETTINGS)]
+        text.OPEN_LINK, text.DOWNLOADS, text.STATUS, text.PAIR, text.DEVICES, text.SETTINGS)]
     folders = {item.label: folder for _, item, folder in kodi.directory}
     assert not folders[kodi.strings[text.SETTINGS]] and folders[kodi.strings[text.SHOWS]]
+    assert not folders[kodi.strings[text.PAIR]] and folders[kodi.strings[text.DEVICES]]
     assert kodi.called("endOfDirectory") == [((True,), {})]
 
 

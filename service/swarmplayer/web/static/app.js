@@ -16,13 +16,24 @@ class ApiError extends Error {
   }
 }
 
+// A fetch that fails (no answer at all) means the box is off or gone: the page says so. (The
+// service worker cannot: on plain http://<LAN IP> a browser does not register one.)
+function reachable(yes) { $("offline").hidden = yes; }
+
 async function api(method, path, body) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const reply = await fetch(`/api/v1${path}`, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let reply;
+  try {
+    reply = await fetch(`/api/v1${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    reachable(false);
+    throw new ApiError(0, { message: "Box offline: it does not answer", error: "offline" });
+  }
+  reachable(true);
   if (reply.status === 204) return null;
   const data = await reply.json().catch(() => ({}));
   if (reply.status === 401 && path !== "/pairing/claim") showPairing();
@@ -60,6 +71,7 @@ function showPairing() {
   token = null;
   localStorage.removeItem(TOKEN_KEY);
   $("app").hidden = true;
+  $("boxes-open").hidden = true;
   $("pair-screen").hidden = false;
   const code = new URLSearchParams(location.hash.slice(1)).get("code");
   if (code) $("pair-code").value = code;
@@ -96,6 +108,7 @@ function show(screen) {
   for (const section of document.querySelectorAll(".screen")) section.hidden = section.id !== screen;
   if (screen === "library") loadLibrary();
   if (screen === "status") loadStatus();
+  if (screen === "boxes") loadBoxes();
 }
 for (const button of document.querySelectorAll("nav button")) {
   button.addEventListener("click", () => show(button.dataset.screen));
@@ -285,6 +298,29 @@ $("unpair").addEventListener("click", async () => {
   showPairing();
 });
 
+// ---- boxes on this network (the service's own browse, each box confirmed) ----
+async function loadBoxes() {
+  const ul = $("box-list");
+  ul.replaceChildren(el("li", { class: "muted" }, "Looking for boxes…"));
+  try {
+    const found = await api("GET", "/boxes");
+    ul.replaceChildren(...found.boxes.map(boxItem));
+    if (!found.discovery) ul.append(el("li", { class: "muted" }, "Discovery is off on this box: it does not look for others"));
+  } catch (err) {
+    ul.replaceChildren(el("li", { class: "error" }, err.message));
+  }
+}
+
+function boxItem(b) {
+  const state = b.this ? "This box" : b.online ? "Online" : "Offline (listed, not answering)";
+  const parts = [el("span", { class: "title" }, b.name), el("br"),
+    el("span", { class: "muted" }, `${state} · version ${b.version || "?"}`)];
+  if (!b.this && b.online) parts.push(el("br"), el("a", { class: "button", href: `${b.url}/` }, `Open ${b.name}`));
+  return el("li", { "data-box": b.id }, ...parts);
+}
+$("boxes-open").addEventListener("click", () => show("boxes"));
+$("boxes-again").addEventListener("click", loadBoxes);
+
 // ---- live state ----
 async function follow() {
   let wait = 1000;
@@ -293,6 +329,7 @@ async function follow() {
       const reply = await fetch("/api/v1/events", { headers: token ? { Authorization: `Bearer ${token}` } : {} });
       if (reply.status === 401) { showPairing(); return; }
       if (!reply.ok) throw new Error(`events: HTTP ${reply.status}`);
+      reachable(true);
       say("");
       wait = 1000;
       const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -308,7 +345,9 @@ async function follow() {
         }
       }
     } catch (err) {
-      say("The box does not answer; trying again…");
+      // fetch() and the stream's reads fail with a TypeError when nothing answers
+      if (err instanceof TypeError) reachable(false);
+      else say(`${err.message}; trying again…`);
     }
     if (!token && $("app").hidden) return;
     await new Promise((resolve) => setTimeout(resolve, wait));
@@ -338,6 +377,7 @@ async function start() {
   }
   $("pair-screen").hidden = true;
   $("app").hidden = false;
+  $("boxes-open").hidden = false;
   const info = await api("GET", "/info").catch(() => null);
   if (info && info.friendly_name) $("box-name").textContent = info.friendly_name;
   const shared = new URLSearchParams(location.search);
