@@ -1,4 +1,4 @@
-"""The `swarmplayer` command: serve, play, make-tstream, demo, pair, devices, discover."""
+"""The `swarmplayer` command: serve, play, make-tstream, publish, demo, pair, devices, discover."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ HINTS = {
     "path_not_allowed": "add the folder to allowed_paths in the service's settings, or play "
                         "on the box itself",
     "live_unsupported": "live .tstreams cannot be played yet",
+    "not_a_folder": "give the path of a folder of videos",
 }
 
 
@@ -78,6 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("devices", help="list the paired devices, or revoke one")
     p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
     p.add_argument("--revoke", type=int, metavar="ID", help="revoke the device with this id")
+
+    p = sub.add_parser("publish", help="publish a folder of videos as a feed others subscribe "
+                                       "to (or --list, --remove DIR)")
+    p.add_argument("folder", nargs="?", help="the folder whose videos to publish")
+    p.add_argument("--base-url", help="this service's address as other boxes reach it, "
+                                      "e.g. http://192.168.1.20:8642")
+    p.add_argument("--origin", action="append", default=[],
+                   help="host:port of a seeder of yours, spared by players with a full buffer")
+    p.add_argument("--list", action="store_true", help="list the published folders")
+    p.add_argument("--remove", metavar="DIR", help="stop publishing this folder")
+    p.add_argument("--no-wait", action="store_true", help="return once the folder is registered")
+    p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
 
     p = sub.add_parser("discover", help="list the SwarmPlayer boxes on the LAN")
     p.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
@@ -133,6 +146,10 @@ def _run(args: argparse.Namespace) -> int:
         if not boxes:
             print("no SwarmPlayer box found")
         return 0 if boxes else 1
+    if args.command == "publish":
+        from . import publish_cli
+
+        return publish_cli.run(args)
     if args.command in ("pair", "devices"):
         from . import pair_cli
 
