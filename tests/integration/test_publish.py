@@ -342,3 +342,48 @@ def test_a_folder_from_the_lan_must_be_inside_allowed_paths(
                            "/api/v1/published")
     assert inside.status == 201, inside.body
     shutil.rmtree(allowed)
+
+
+def test_the_publish_command(make_service: Callable[..., Service], video: Callable[..., Path],
+                             tmp_path: Path) -> None:
+    from test_cli import swarmplayer  # the command as a user runs it: a real subprocess
+
+    box = make_service(**FAST)
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    clip = _finished(video("Show.S02E05.mp4", seconds=3, bitrate="200k"), folder)
+    (folder / "notes.txt").write_text("hello")
+    service = ("--service", box.url)
+    done = swarmplayer("publish", str(folder), "--base-url", box.url, *service)
+    assert done.returncode == 0, done.stderr
+    info_hash = box.app.test_client().get("/api/v1/published").get_json()["folders"][0][
+        "videos"][0]["info_hash"]
+    assert f"feed: {box.url}/feeds/published.xml" in done.stdout
+    assert f"{clip.name}  {info_hash}" in done.stdout
+    assert "skipped notes.txt: not a video" in done.stdout and "1 video published" in done.stdout
+    listed = swarmplayer("publish", "--list", *service)
+    assert listed.returncode == 0 and f"{folder}  1 videos" in listed.stdout
+    # Again with a video that is no video: said on one line, exit status 1.
+    (folder / "Broken.mp4").write_text("not a video")
+    _aged(folder / "Broken.mp4")
+    again = swarmplayer("publish", str(folder), "--base-url", box.url, *service)
+    assert again.returncode == 1
+    assert "swarmplayer: cannot publish Broken.mp4: cannot tell how long" in again.stderr
+    removed = swarmplayer("publish", "--remove", str(folder), *service)
+    assert removed.returncode == 0 and "no longer publishing" in removed.stdout
+    assert swarmplayer("publish", "--list", *service).stdout == "no folders published\n"
+    assert clip.exists()
+    for args, says in (
+            ((str(clip), "--base-url", box.url), "not a folder"),
+            ((str(folder), "--base-url", "ftp://example.org"), "only http:// and https://"),
+            ((str(folder),), "give --base-url"),
+            ((), "give a folder to publish"),
+            (("--remove", str(tmp_path)), "is not a published folder"),
+            ((str(folder), "--base-url", box.url, "--origin", "nope"), "a peer is host:port")):
+        refused = swarmplayer("publish", *args, *service)
+        assert refused.returncode == 2, (args, refused.stdout, refused.stderr)
+        first = refused.stderr.splitlines()[0]
+        assert first.startswith("swarmplayer: error: ") and says in first, (args, first)
+        assert "Traceback" not in refused.stderr
+    down = swarmplayer("publish", "--list", "--service", "http://127.0.0.1:9")
+    assert down.returncode == 2 and "(no_service)" in down.stderr
