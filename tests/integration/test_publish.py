@@ -256,6 +256,9 @@ def test_what_cannot_be_published_is_said_and_the_rest_is(
     (folder / "Season 2").mkdir()
     (folder / ".partial.mp4").write_bytes(b"a copy tool's temporary file")
     (folder / "link.mp4").symlink_to(folder / "Fake.S01E01.mp4")
+    os.mkfifo(folder / "Pipe.mp4")  # opening it would wait for a writer
+    with open(os.path.join(os.fsencode(folder), b"Latin1 \xe9t\xe9.mp4"), "wb") as out:
+        out.write(b"a name that is not UTF-8")
     hostile = "Evil <b>&amp; \"quoted\" 'x' ]]> \x01.S01E03.mp4"
     _finished(video("evil.mp4", seconds=2, bitrate="200k"), folder, hostile)
     publisher = Publisher(service.config, service.engine, service.store)  # ticked here
@@ -268,7 +271,9 @@ def test_what_cannot_be_published_is_said_and_the_rest_is(
                                                                     "failed")]
     assert "cannot tell how long" in report["pending"][0]["why"]
     assert {s["name"]: s["why"].split(" (")[0] for s in report["skipped"]} == {
-        "notes.txt": "not a video", "Season 2": "a folder", "link.mp4": "a link"}
+        "notes.txt": "not a video", "Season 2": "a folder", "link.mp4": "a link",
+        "Pipe.mp4": "not a regular file",
+        "Latin1 \ufffdt\ufffd.mp4": "its name is not UTF-8 text: rename it"}
     # The failed one is not hashed again until it changes.
     publisher.tick()
     assert publisher.report(folder_id)["pending"][0]["state"] == "failed"

@@ -42,7 +42,8 @@ def magnet_link(info_hash: str, name: str, size: int, origins: Iterable[str]) ->
     """A magnet of the video: its hash, name, length and the publisher's seeders (x.pe)."""
     query = [("xt", f"urn:btih:{info_hash}"), ("dn", name), ("xl", str(size))]
     query += [("x.pe", origin) for origin in origins]
-    return "magnet:?" + urllib.parse.urlencode(query, safe=":", quote_via=urllib.parse.quote)
+    return "magnet:?" + urllib.parse.urlencode(query, safe=":", errors="replace",
+                                               quote_via=urllib.parse.quote)
 
 
 def rss(items: list[FeedItem], *, title: str, link: str, self_url: str) -> bytes:

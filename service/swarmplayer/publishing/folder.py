@@ -24,7 +24,9 @@ def videos_in(folder: Path) -> tuple[dict[str, os.stat_result], list[dict[str, s
                 continue
             why = None
             try:
-                if entry.is_symlink():
+                if not _utf8(entry.name):
+                    why = "its name is not UTF-8 text: rename it"
+                elif entry.is_symlink():
                     why = "a link (links are not followed)"
                 elif entry.is_dir(follow_symlinks=False):
                     why = "a folder (only the videos directly in the folder are published)"
@@ -37,9 +39,20 @@ def videos_in(folder: Path) -> tuple[dict[str, os.stat_result], list[dict[str, s
             except OSError as exc:
                 why = f"cannot be read ({exc.strerror or exc})"
             if why is not None:
-                skipped.append({"name": entry.name, "why": why})
+                shown_name = os.fsencode(entry.name).decode("utf-8", "replace")
+                skipped.append({"name": shown_name, "why": why})
     skipped.sort(key=lambda s: s["name"])
     return videos, skipped[:SKIPPED_SHOWN]
+
+
+def _utf8(name: str) -> bool:
+    """False for a name os.fsdecode() could only keep with surrogates (bytes that are not
+    UTF-8): no database, feed or torrent can carry it as text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def folder_path(text: str, allowed: tuple[Path, ...] | None) -> Path:
