@@ -39,9 +39,12 @@ def publish(api: ApiClient, folder: str, base_url: str, origins: list[str], *,
     path = Path(folder).expanduser()
     if not path.is_dir():  # said here too: the service may not even see this box's folders
         raise BadInput(f"not a folder: {shown(folder)}", code="not_a_folder")
-    answer = api.call("POST", "/api/v1/published", {
-        "path": str(path.resolve()), "base_url": base_url, "origins": origins})
-    out.write(f"publishing {answer['path']}\nfeed: {answer['feed_url']}\n")
+    body: dict[str, Any] = {"path": str(path.resolve()), "base_url": base_url}
+    if origins:  # else the service names itself, at the base URL's host
+        body["origins"] = origins
+    answer = api.call("POST", "/api/v1/published", body)
+    seeded = f" (seeded from {', '.join(answer['origins'])})" if answer["origins"] else ""
+    out.write(f"publishing {answer['path']}{seeded}\nfeed: {answer['feed_url']}\n")
     if not wait:
         return 0
     pause = threading.Event()  # never set: a bounded pause between two looks

@@ -87,7 +87,7 @@ def test_a_published_folder_is_subscribed_to_prefetched_and_played(
     folder = tmp_path / "published"
     folder.mkdir()
     first = _finished(video("Test.Show.S01E01.mp4", seconds=6, bitrate="300k"), folder)
-    port = box.engine.session.listen_port()
+    port = box.engine.listen_port()
     registered = _register(box, folder, origins=[f"127.0.0.1:{port}"])
     assert registered["feed_url"] == box.url + "/feeds/published.xml"
     done = _published(box, registered["id"], {first.name}, wait_until)
@@ -366,6 +366,8 @@ def test_the_publish_command(make_service: Callable[..., Service], video: Callab
     assert f"feed: {box.url}/feeds/published.xml" in done.stdout
     assert f"{clip.name}  {info_hash}" in done.stdout
     assert "skipped notes.txt: not a video" in done.stdout and "1 video published" in done.stdout
+    port = box.engine.listen_port()
+    assert f"(seeded from 127.0.0.1:{port})" in done.stdout  # the default origin: this box
     listed = swarmplayer("publish", "--list", *service)
     assert listed.returncode == 0 and f"{folder}  1 videos" in listed.stdout
     # Again with a video that is no video: said on one line, exit status 1.

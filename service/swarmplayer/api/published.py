@@ -13,9 +13,9 @@ from flask.typing import ResponseReturnValue
 
 from ..errors import BadInput, Unavailable
 from ..publishing.folder import folder_path
-from ..publishing.publisher import Publisher, check_base_url, check_origins
+from ..publishing.publisher import Publisher, check_base_url, check_origins, default_origin
 from .body import invalid, json_body, optional_text, page, paged
-from .context import config
+from .context import config, engine
 from .torrents import LOCAL_CLIENTS
 
 bp = Blueprint("published", __name__, url_prefix="/api/v1/published")
@@ -51,7 +51,8 @@ def list_folders() -> ResponseReturnValue:
 
 @bp.post("")
 def register() -> ResponseReturnValue:
-    """`{"path": "/abs/folder", "base_url": "http://box:8642", "origins"?: ["host:port"]}`."""
+    """`{"path": "/abs/folder", "base_url": "http://box:8642", "origins"?: ["host:port"]}`;
+    without origins, this box's BitTorrent port at the base URL's host."""
     body = json_body()
     path = optional_text(body, "path", 4096)
     if not path:
@@ -59,10 +60,12 @@ def register() -> ResponseReturnValue:
     base_url = optional_text(body, "base_url", 2000)
     if not base_url:
         raise invalid("base_url", "is the http(s) address other boxes reach this one at")
-    origins = body.get("origins", [])
+    base_url = _field("base_url", check_base_url, base_url)
+    origins = body.get("origins")
+    if origins is None:  # not given: this box, where the base URL says it is
+        origins = [default_origin(base_url, engine().listen_port())]
     if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
         raise invalid("origins", 'is a list of "host:port" texts')
-    base_url = _field("base_url", check_base_url, base_url)
     origins = _field("origins", check_origins, origins)
     local = request.remote_addr in LOCAL_CLIENTS
     folder = _field("path", folder_path, path, None if local else config().allowed_folders)

@@ -225,6 +225,10 @@ class Engine:
     def session_settings(self) -> dict[str, Any]:
         return dict(self.session.get_settings())
 
+    def listen_port(self) -> int:
+        """The port peers reach this box's BitTorrent side on."""
+        return int(self.session.listen_port())
+
     # ---- holds and limits (cache janitor, seeding policy, governor) --------------------------
     def hold(self, info_hash: str, reason: str, message: str | None) -> None:
         """Pause a torrent for `reason`, saying why in `message`, or lift that reason (None)."""

@@ -95,6 +95,13 @@ def check_origins(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
 
+def default_origin(base_url: str, port: int) -> str:
+    """This box as its videos' origin: the base URL's host with the BitTorrent port (what
+    other boxes reach it at)."""
+    host = urllib.parse.urlsplit(base_url).hostname or ""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def tstream_url(base_url: str, info_hash: str) -> str:
     return f"{base_url}/feeds/published/{info_hash}.tstream"
 
