@@ -241,7 +241,10 @@ class Publisher:
                 continue
             published.add(item["name"])
             if item["info_hash"] not in running:  # removed through the API: seeded again
-                self._seed(bytes(item["tstream"]), path, item["name"])
+                try:
+                    self._seed(bytes(item["tstream"]), path, item["name"])
+                except ServiceError as exc:
+                    log.warning("cannot seed %s again: %s", path / item["name"], exc.message)
         for name in sorted(set(videos) - published):
             if self._stopping.is_set():
                 return
