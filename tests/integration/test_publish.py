@@ -5,14 +5,16 @@ publishing does with bad input."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from defusedxml import ElementTree
 from devices_support import from_the_lan
 from support import assert_json_error, fetch
@@ -317,19 +319,55 @@ def test_a_video_still_being_copied_waits_until_it_stops_changing(
     assert ti.total_size() == len(data)  # the whole file was hashed, not the half
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def _as_a_user(act: Callable[[], None]) -> None:
+    """Run `act` where reading a file of mode 000 fails, even for root: on a thread of its own
+    whose file-system identity is nobody's (setfsuid acts on the calling thread only)."""
+    if os.geteuid() != 0:
+        act()
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        libc.setfsuid(65534)
+        libc.setfsgid(65534)
+        try:
+            act()
+        except BaseException as exc:  # handed to the test's thread
+            failed.append(exc)
+        finally:
+            libc.setfsuid(0)
+            libc.setfsgid(0)
+
+    thread = threading.Thread(target=run, name="test-as-nobody")
+    thread.start()
+    thread.join(120)
+    if failed:
+        raise failed[0]
+
+
 def test_an_unreadable_video_is_a_clear_failure(service: Service, video: Callable[..., Path],
                                                tmp_path: Path) -> None:
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    locked = _finished(video("Locked.mp4", seconds=2, bitrate="200k"), folder)
-    locked.chmod(0)
-    publisher = Publisher(service.config, service.engine, service.store)
-    folder_id, _ = publisher.register(folder, service.url, [])
-    publisher.tick()
-    pending = publisher.report(folder_id)["pending"]
-    assert [(p["name"], p["state"]) for p in pending] == [("Locked.mp4", "failed")]
-    assert "Permission denied" in pending[0]["why"] or "cannot" in pending[0]["why"]
+    # Outside pytest's own folder (mode 700): the user must be able to reach the folder.
+    folder = Path(tempfile.mkdtemp(prefix="swarmplayer-locked-"))
+    try:
+        folder.chmod(0o755)
+        locked = _finished(video("Locked.mp4", seconds=2, bitrate="200k"), folder)
+        locked.chmod(0)
+        publisher = Publisher(service.config, service.engine, service.store)
+        folder_id, _ = publisher.register(folder, service.url, [])
+        _as_a_user(publisher.tick)
+        pending = publisher.report(folder_id)["pending"]
+        assert [(p["name"], p["state"]) for p in pending] == [("Locked.mp4", "failed")]
+        assert pending[0]["why"].endswith("'Locked.mp4': Permission denied"), pending
+        assert publisher.report(folder_id)["videos"] == []
+        # Readable again (it changed): published on the next look.
+        locked.chmod(0o644)
+        os.utime(locked, (time.time() - 3000, time.time() - 3000))
+        publisher.tick()
+        assert [v["name"] for v in publisher.report(folder_id)["videos"]] == ["Locked.mp4"]
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_a_folder_from_the_lan_must_be_inside_allowed_paths(
