@@ -42,10 +42,9 @@ def tstream_bytes(video: Path, *, trackers: tuple[str, ...] = (),
     if piece_size and (piece_size < 16384 or piece_size & (piece_size - 1)):
         raise BadInput("the piece size is a power of two of at least 16384 bytes")
     try:
-        seconds = media.probe_duration(video)
-        if seconds is None:
-            with video.open("rb") as fh:
-                seconds = media.duration_from_header(video.name, fh.read(4 << 20))
+        with video.open("rb") as fh:  # unreadable: said here (libtorrent 2.0 says "canceled")
+            head = fh.read(4 << 20)
+        seconds = media.probe_duration(video) or media.duration_from_header(video.name, head)
         if not seconds:
             raise BadInput(f"cannot tell how long {shown(video.name)} plays: not a video "
                            "ffprobe can read (is ffprobe installed?)")

@@ -359,7 +359,7 @@ def test_an_unreadable_video_is_a_clear_failure(service: Service, video: Callabl
         _as_a_user(publisher.tick)
         pending = publisher.report(folder_id)["pending"]
         assert [(p["name"], p["state"]) for p in pending] == [("Locked.mp4", "failed")]
-        assert pending[0]["why"].endswith("'Locked.mp4': Permission denied"), pending
+        assert pending[0]["why"] == "cannot read 'Locked.mp4': Permission denied", pending
         assert publisher.report(folder_id)["videos"] == []
         # Readable again (it changed): published on the next look.
         locked.chmod(0o644)
