@@ -280,7 +280,7 @@ def test_what_cannot_be_published_is_said_and_the_rest_is(
     publisher.tick()
     assert publisher.report(folder_id)["pending"][0]["state"] == "failed"
     # The feed is well-formed whatever the name holds, and a feed reader reads the name back.
-    body, _ = publisher.feed()
+    body, _ = publisher.catalog.feed()
     title = hostile[:-4].replace("\x01", "\ufffd")
     assert list(_items(body)) == [title]
     parsed = parse_feed(body, "application/rss+xml", service.url + "/feeds/published.xml")
@@ -315,7 +315,7 @@ def test_a_video_still_being_copied_waits_until_it_stops_changing(
     publisher.tick()
     report = publisher.report(folder_id)
     assert report["pending"] == [] and [v["name"] for v in report["videos"]] == [copy.name]
-    ti = lt.torrent_info(publisher.tstream(report["videos"][0]["info_hash"])[0])
+    ti = lt.torrent_info(publisher.catalog.tstream(report["videos"][0]["info_hash"])[0])
     assert ti.total_size() == len(data)  # the whole file was hashed, not the half
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from swarmplayer.errors import BadInput
-from swarmplayer.publishing.publisher import (
+from swarmplayer.publishing.links import (
     MAX_ORIGINS,
     check_base_url,
     check_origins,

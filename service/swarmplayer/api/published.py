@@ -13,7 +13,8 @@ from flask.typing import ResponseReturnValue
 
 from ..errors import BadInput, Unavailable
 from ..publishing.folder import folder_path
-from ..publishing.publisher import Publisher, check_base_url, check_origins, default_origin
+from ..publishing.links import check_base_url, check_origins, default_origin
+from ..publishing.publisher import Publisher
 from .body import invalid, json_body, optional_text, page, paged
 from .context import config, engine
 from .torrents import LOCAL_CLIENTS
@@ -96,7 +97,7 @@ def scan(folder_id: int) -> ResponseReturnValue:
 @feeds_bp.get("/published.xml")
 def feed() -> ResponseReturnValue:
     """RSS 2.0, with ETag and Last-Modified: a subscriber's conditional GET gets a 304."""
-    body, changed_at = publisher().feed()
+    body, changed_at = publisher().catalog.feed()
     response = Response(body, mimetype="application/rss+xml")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     if changed_at is not None:
@@ -107,7 +108,7 @@ def feed() -> ResponseReturnValue:
 
 @feeds_bp.get("/published/<info_hash>.tstream")
 def tstream(info_hash: str) -> ResponseReturnValue:
-    data, name = publisher().tstream(info_hash)
+    data, name = publisher().catalog.tstream(info_hash)
     response = Response(data, mimetype="application/x-bittorrent")
     response.headers.set("Content-Disposition", "attachment", filename=name)
     return response

@@ -2,9 +2,8 @@
 each video once it has stopped changing, seeds it from the folder itself, and takes away what
 is gone or changed. The state is in SQLite, so a restarted box goes on where it was.
 
-Each .tstream is kept as made (without origins): the engine seeds that one (a box is not its
-own origin), and the feed's copy names the folder's current origins (outside `info`, so the
-info-hash is the same).
+Each .tstream is kept as made, without origins: the engine seeds that one (a box is not its
+own origin); what other boxes get names the folder's origins (catalog.py).
 """
 
 from __future__ import annotations
@@ -16,30 +15,25 @@ import os
 import sqlite3
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..addresses import peer_address
 from ..config import Config
-from ..engine import lt, tstream
 from ..engine.engine import Engine
-from ..errors import BadInput, NotFound, ServiceError, shown
-from ..fetch import check_url
-from ..identity import friendly_name
+from ..errors import NotFound, ServiceError
 from ..periodic import Periodic
 from ..store import Store
 from ..tstream_maker import tstream_bytes
-from .feed import FeedItem, magnet_link, rss
+from .catalog import Catalog
+from .feed import magnet_link
 from .folder import videos_in
+from .links import FEED_PATH, tstream_url
 from .store import PublishStore
 
 log = logging.getLogger(__name__)
 
-FEED_PATH = "/feeds/published.xml"
-MAX_ORIGINS = 20
 
 
 class _Stopped(Exception):
@@ -75,37 +69,6 @@ class _FolderState:
     seen: dict[str, tuple[int, int, float]] = field(default_factory=dict)
 
 
-def check_base_url(text: str) -> str:
-    """The service's public address as feed links start with it: http(s), a host, maybe a
-    path (a reverse proxy), no query; without the trailing slash."""
-    url = check_url(text)
-    parts = urllib.parse.urlsplit(url)
-    if parts.query or "#" in text:
-        raise BadInput(f"a base URL has no query or fragment: {shown(text)}",
-                       code="invalid_url")
-    return url.rstrip("/")
-
-
-def check_origins(values: list[str]) -> list[str]:
-    """Each "host:port" checked (BadInput "invalid_peer" for one that is not)."""
-    if len(values) > MAX_ORIGINS:
-        raise BadInput(f"at most {MAX_ORIGINS} origins", code="invalid_peer")
-    for value in values:
-        peer_address(value)
-    return [v.strip() for v in values]
-
-
-def default_origin(base_url: str, port: int) -> str:
-    """This box as its videos' origin: the base URL's host with the BitTorrent port (what
-    other boxes reach it at)."""
-    host = urllib.parse.urlsplit(base_url).hostname or ""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def tstream_url(base_url: str, info_hash: str) -> str:
-    return f"{base_url}/feeds/published/{info_hash}.tstream"
-
-
 class Publisher:
     """Registered folders → seeded .tstreams and the feed; `tick()` scans every folder."""
 
@@ -114,6 +77,7 @@ class Publisher:
         self.config = config
         self.engine = engine
         self.published = PublishStore(store)
+        self.catalog = Catalog(config, self.published)
         self._clock = clock
         self._states: dict[int, _FolderState] = {}
         self._lock = threading.Lock()  # _states, for the API's reads
@@ -173,38 +137,6 @@ class Publisher:
                 "origins": origins, "added_at": folder["added_at"],
                 "feed_url": folder["base_url"] + FEED_PATH, "scanned_at": scanned_at,
                 "error": error, "videos": videos, "pending": pending, "skipped": skipped}
-
-    # ---- what others read ------------------------------------------------------------------
-    def feed(self) -> tuple[bytes, float | None]:
-        """The RSS document of every published video, and when it last changed."""
-        rows = self.published.items()
-        items = [FeedItem(title=Path(r["name"]).stem, file_name=Path(r["name"]).stem + ".tstream",
-                          size=r["size"], info_hash=r["info_hash"],
-                          published_at=r["published_at"],
-                          tstream_url=tstream_url(r["base_url"], r["info_hash"]),
-                          tstream_size=len(self._with_origins(r)),
-                          magnet=magnet_link(r["info_hash"], r["name"], r["size"],
-                                             json.loads(r["origins"])))
-                 for r in rows]
-        folders = self.published.folders()
-        base = folders[0]["base_url"] if folders else ""
-        name = friendly_name(self.config.friendly_name)
-        return rss(items, title=f"{name}: published videos", link=base or "/",
-                   self_url=base + FEED_PATH), self.published.changed_at()
-
-    def tstream(self, info_hash: str) -> tuple[bytes, str]:
-        """A published video's .tstream (naming its folder's origins) and its file name."""
-        row = self.published.item_by_hash(info_hash)
-        if row is None:
-            raise NotFound(f"no published video with info-hash {shown(info_hash)}")
-        return self._with_origins(row), Path(row["name"]).stem + ".tstream"
-
-    @staticmethod
-    def _with_origins(row: sqlite3.Row) -> bytes:
-        origins = json.loads(row["origins"])
-        if not origins:
-            return bytes(row["tstream"])
-        return lt.bencode(tstream.with_origins(lt.bdecode(bytes(row["tstream"])), origins))
 
     # ---- scanning --------------------------------------------------------------------------
     def tick(self) -> None:
