@@ -35,7 +35,6 @@ from .store import PublishStore
 log = logging.getLogger(__name__)
 
 
-
 class _Stopped(Exception):
     """Raised from the hashing's progress callback when the service stops."""
 
@@ -99,8 +98,8 @@ class Publisher:
 
     # ---- folders ---------------------------------------------------------------------------
     def register(self, folder: Path, base_url: str, origins: list[str]) -> tuple[int, bool]:
-        """Publish a folder (checked by folder.folder_path, base_url and origins by the checks
-        above): (id, created). It is scanned at once, in the background."""
+        """Publish a folder (checked by folder.folder_path; base_url and origins by links.py):
+        (id, created). It is scanned at once, in the background."""
         folder_id, created = self.published.add_folder(str(folder), base_url, origins)
         with self._lock:
             self._states.setdefault(folder_id, _FolderState()).scanned_at = None
