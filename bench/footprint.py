@@ -5,8 +5,11 @@ video from a local libtorrent peer, plays it over HTTP at its own pace for a min
 the child with psutil: RSS idle and while streaming, CPU seconds per minute of streaming, and
 bytes written (its I/O counters' write_bytes) per byte downloaded. Prints a markdown table with
 each figure as a ratio to its limit, all measured in this run. Takes about two minutes.
+`--publish`: the box is a publisher too: it hashes a folder's video of the same size first
+(`swarmplayer publish`; its RSS meanwhile is a row) and seeds it to a local peer, downloading
+at the video's bitrate, while it streams.
 
-    PYTHONPATH=service python3 bench/footprint.py [--seconds 60] [--profile auto]
+    PYTHONPATH=service python3 bench/footprint.py [--seconds 60] [--profile auto] [--publish]
 """
 
 from __future__ import annotations
@@ -99,12 +102,19 @@ class Service:
 
 def sample(ps: psutil.Process, into: Samples, stop: threading.Event) -> None:
     while not stop.wait(SAMPLE_EVERY):
-        try:
-            memory = ps.memory_info()
-            into.rss.append(memory.rss)
-            into.anon.append(memory.rss - memory.shared)
-        except psutil.NoSuchProcess:
+        if not sample_now(ps, into):
             return
+
+
+def sample_now(ps: psutil.Process, into: Samples) -> bool:
+    """One look at the process's memory; False once it has ended."""
+    try:
+        memory = ps.memory_info()
+    except psutil.NoSuchProcess:
+        return False
+    into.rss.append(memory.rss)
+    into.anon.append(memory.rss - memory.shared)
+    return True
 
 
 def follow_page(service: Service, stop: threading.Event, seen: list[int]) -> None:
@@ -159,6 +169,8 @@ def main() -> None:
     parser.add_argument("--profile", default="auto", help="governor profile of the service")
     parser.add_argument("--remote", action="store_true",
                         help="with zeroconf discovery on and a phone page following events")
+    parser.add_argument("--publish", action="store_true",
+                        help="publish a folder first and seed its video while streaming")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="swarmplayer-footprint-") as tmp:
         folder = Path(tmp)
@@ -175,7 +187,8 @@ def main() -> None:
         seeder = Peer(torrent, media, upload_rate=BITRATE // 4)
 
         service = Service(folder, args.profile, args.remote)
-        idle, streaming = Samples(), Samples()
+        idle, streaming, hashing = Samples(), Samples(), Samples()
+        leecher, hashed = None, 0.0
         page_stop, page_events = threading.Event(), [0]
         if args.remote:
             threading.Thread(target=follow_page, args=(service, page_stop, page_events),
@@ -187,6 +200,8 @@ def main() -> None:
             stop.wait(IDLE_SECONDS)
             stop.set()
             sampler.join()
+            if args.publish:
+                leecher, hashed = publish(service, folder, length, hashing)
 
             added = service.api("POST", "/api/v1/torrents",
                                 {"path": str(torrent_file), "peers": [seeder.address]})
@@ -207,19 +222,68 @@ def main() -> None:
             page_stop.set()
             stop_seconds = service.stop()
             seeder.close()
+            uploaded = leecher.handle.status().total_payload_download if leecher else 0
+            if leecher:
+                leecher.close()
     cpu = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
     downloaded = status["total_downloaded"]
     written = io1.write_bytes - io0.write_bytes
     report(args, profile, idle, streaming, cpu / elapsed, written / max(downloaded, 1), {
         "played": played, "downloaded": downloaded, "written": written, "seconds": elapsed,
-        "stop": stop_seconds, "page events": page_events[0]})
+        "stop": stop_seconds, "page events": page_events[0], "seeded": uploaded,
+        "hashed": hashed}, hashing)
+
+
+def publish(service: Service, folder: Path, length: float,
+            hashing: Samples) -> tuple[Peer, float]:
+    """Publish a folder with one video like the streamed one, sampling the service while it
+    hashes; a peer that downloads it at the video's bitrate from the service (the seconds the
+    hashing took)."""
+    shelf = folder / "published"
+    shelf.mkdir()
+    episode = shelf / "Show.S01E01.mp4"
+    video.run(video.encode_command(episode, length, bitrate=f"{BITRATE // 1000}k",
+                                   size="640x360", audio_bitrate="64k", cbr=True))
+    old = time.time() - 3600  # a finished copy: published at once
+    os.utime(episode, (old, old))
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample, args=(service.ps, hashing, stop))
+    sampler.start()
+    started = time.monotonic()
+    answer = service.api("POST", "/api/v1/published",
+                         {"path": str(shelf), "base_url": service.url})
+    pause = threading.Event()  # never set: the pace of looking, as the CLI does
+    while not answer["videos"]:
+        failed = [p for p in answer["pending"] if p["state"] == "failed"]
+        if failed or time.monotonic() - started > 300:
+            raise SystemExit(f"publishing failed: {failed or 'not done in 300 s'}")
+        pause.wait(0.2)
+        answer = service.api("GET", f"/api/v1/published/{answer['id']}")
+    hashed = time.monotonic() - started
+    stop.set()
+    sampler.join()
+    sample_now(service.ps, hashing)  # a hashing shorter than SAMPLE_EVERY: its last look
+    info_hash = answer["videos"][0]["info_hash"]
+    host, port = service.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.request("GET", f"/feeds/published/{info_hash}.tstream")
+    torrent = conn.getresponse().read()
+    conn.close()
+    (folder / "leecher").mkdir()
+    leecher = Peer(torrent, folder / "leecher", download_rate=BITRATE // 8, seed=False)
+    origin_host, origin_port = answer["origins"][0].rsplit(":", 1)  # the service itself
+    leecher.handle.connect_peer((origin_host, int(origin_port)))
+    return leecher, hashed
 
 
 def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Samples,
-           cpu_share: float, writes: float, totals: dict[str, float]) -> None:
+           cpu_share: float, writes: float, totals: dict[str, float],
+           hashing: Samples) -> None:
     mb = 1 << 20
     memory = [
         ("RSS idle (peak)", Samples.peak(idle.rss)),
+        *([("RSS publishing: hashing (peak)", Samples.peak(hashing.rss))] if args.publish
+          else []),
         ("RSS streaming (peak)", Samples.peak(streaming.rss)),
         ("RSS streaming (mean)", Samples.mean(streaming.rss)),
         ("anonymous memory streaming (peak)", Samples.peak(streaming.anon)),
@@ -240,6 +304,9 @@ def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Sam
         print(f"| {name} | {measured} | {limit} | {ratio:.2f} |")
     print(f"\nplayed {totals['played'] / mb:.1f} MB, downloaded {totals['downloaded'] / mb:.1f} MB,"
           f" written {totals['written'] / mb:.1f} MB; SIGTERM to exit: {totals['stop']:.1f} s")
+    if args.publish:
+        print(f"published: hashed in {totals['hashed']:.1f} s, seeded "
+              f"{totals['seeded'] / mb:.1f} MB to a peer while streaming")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 from typing import Any
 
@@ -29,3 +30,19 @@ def pair(service: Service, name: str = "Test phone") -> tuple[int, str]:
     assert reply.status == 201, reply.body
     body = reply.json()
     return body["device"]["id"], body["token"]
+
+
+def from_the_lan(service: Service, payload: Any, path: str = "/api/v1/torrents") -> Reply:
+    """A POST sent from 127.0.0.2, by a paired device: the box sees it as another machine of
+    the LAN."""
+    _, token = pair(service, "a LAN client")
+    port = int(service.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
+                                      source_address=("127.0.0.2", 0))
+    try:
+        conn.request("POST", path, json.dumps(payload).encode(),
+                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        conn.close()

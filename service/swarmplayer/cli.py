@@ -1,5 +1,5 @@
-"""The `swarmplayer` command: serve, play, make-tstream, demo, pair, devices, discover, feeds,
-subscribe, subscriptions, unsubscribe."""
+"""The `swarmplayer` command: serve, play, make-tstream, publish, demo, pair, devices, discover,
+feeds, subscribe, subscriptions, unsubscribe."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ HINTS = {
     "live_unsupported": "live .tstreams cannot be played yet",
     "invalid_feed": "open the address in a browser: a feed is XML starting with <rss or <feed",
     "invalid_field": "see the command's --help for the values it takes",
+    "not_a_folder": "give the path of a folder of videos",
 }
 
 
@@ -81,6 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("devices", help="list the paired devices, or revoke one")
     p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
     p.add_argument("--revoke", type=int, metavar="ID", help="revoke the device with this id")
+
+    p = sub.add_parser("publish", help="publish a folder of videos as a feed others subscribe "
+                                       "to (or --list, --remove DIR)")
+    p.add_argument("folder", nargs="?", help="the folder whose videos to publish")
+    p.add_argument("--base-url", help="this service's address as other boxes reach it, "
+                                      "e.g. http://192.168.1.20:8642")
+    p.add_argument("--origin", action="append", default=[],
+                   help="host:port of a seeder of yours, spared by players with a full buffer")
+    p.add_argument("--list", action="store_true", help="list the published folders")
+    p.add_argument("--remove", metavar="DIR", help="stop publishing this folder")
+    p.add_argument("--no-wait", action="store_true", help="return once the folder is registered")
+    p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
 
     p = sub.add_parser("discover", help="list the SwarmPlayer boxes on the LAN")
     p.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
@@ -142,6 +155,10 @@ def _run(args: argparse.Namespace) -> int:
         if not boxes:
             print("no SwarmPlayer box found")
         return 0 if boxes else 1
+    if args.command == "publish":
+        from . import publish_cli
+
+        return publish_cli.run(args)
     if args.command in ("pair", "devices"):
         from . import pair_cli
 

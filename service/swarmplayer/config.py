@@ -93,6 +93,10 @@ class Config:
     governor_profile: str = field(default="auto", metadata=_checked(check_profile_name))
     tuning: str = field(default="", metadata=_checked(parse_tuning))
     monitor_interval: float = field(default=5.0, metadata=_range(0.5, 3600))  # seconds
+    # Published folders (`swarmplayer publish`): looked at every publish_scan_seconds; a video
+    # is hashed once it has not changed for publish_settle_seconds (a copy has ended).
+    publish_scan_seconds: float = field(default=10.0, metadata=_range(0.5, 3600))
+    publish_settle_seconds: float = field(default=10.0, metadata=_range(0, 3600))
     # Folders (os.pathsep-separated) whose torrent files a LAN client may add by path; empty:
     # the user's Downloads and the data dir. The box itself may give any path.
     allowed_paths: str = field(default="", metadata=_checked(lambda text: _folders(text)))

@@ -120,11 +120,39 @@ def _v4_plays(db: sqlite3.Connection) -> None:
         PRIMARY KEY (info_hash, file_index))""")
 
 
+def _v5_publishing(db: sqlite3.Connection) -> None:
+    """Published folders (`swarmplayer publish`): the videos the box seeds from them, and a
+    torrent's own save path when its data is not in the cache (NULL: in the cache)."""
+    db.execute("ALTER TABLE torrents ADD COLUMN save_path TEXT")
+    db.execute("""CREATE TABLE publish_folders (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        base_url TEXT NOT NULL,
+        origins TEXT NOT NULL DEFAULT '[]',
+        added_at REAL NOT NULL)""")
+    # One row per video made into a .tstream; size and mtime_ns tell when the file changed.
+    db.execute("""CREATE TABLE published (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES publish_folders(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        info_hash TEXT NOT NULL,
+        tstream BLOB NOT NULL,
+        published_at REAL NOT NULL,
+        UNIQUE (folder_id, name))""")
+    # When the published feed last changed (an item added or gone): its Last-Modified.
+    db.execute("""CREATE TABLE publish_feed (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        changed_at REAL NOT NULL)""")
+
+
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
     _v2_devices,
     _v3_feeds,
     _v4_plays,
+    _v5_publishing,
 ]
 
 

@@ -111,7 +111,8 @@ class Seeder:
     def tick(self) -> None:
         rows = {r.info_hash: r for r in self.store.torrents()}
         every = self.engine.statuses()
-        statuses = [s for s in every if s.complete]
+        # A published video (its own folder) is what the publisher wants seeded: no limits.
+        statuses = [s for s in every if s.complete and s.save_path is None]
         seeds = []
         for s in statuses:
             row = rows.get(s.info_hash)

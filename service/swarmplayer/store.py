@@ -25,6 +25,7 @@ class TorrentRow:
     added_at: float
     last_played_at: float | None
     bitrate: float | None
+    save_path: str | None = None  # where its data is when not in the cache (a published video)
 
 
 class Store:
@@ -74,12 +75,13 @@ class Store:
             self._db.close()
 
     def add_torrent(self, info_hash: str, name: str, source: str,
-                    bitrate: float | None = None, origins: list[str] | None = None) -> None:
+                    bitrate: float | None = None, origins: list[str] | None = None,
+                    save_path: str | None = None) -> None:
         with self.tx() as db:
             db.execute(
-                "INSERT INTO torrents (info_hash, name, source, added_at, bitrate) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(info_hash) DO NOTHING",
-                (info_hash, name, source, time.time(), bitrate),
+                "INSERT INTO torrents (info_hash, name, source, added_at, bitrate, save_path) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(info_hash) DO NOTHING",
+                (info_hash, name, source, time.time(), bitrate, save_path),
             )
             db.executemany("INSERT OR IGNORE INTO origins (info_hash, address) VALUES (?, ?)",
                            [(info_hash, a) for a in origins or ()])

@@ -20,6 +20,7 @@ from .feeds.library import Library
 from .identity import box_id, friendly_name
 from .monitor import Governor, PsutilReader, SystemReader
 from .prefetch import Prefetcher
+from .publishing.publisher import Publisher
 from .seeding import Seeder
 from .store import Store
 
@@ -46,8 +47,9 @@ _WAITRESS_FILTER = _EarlyCloseAtDebug()
 
 
 class Service:
-    """Store → engine → cache janitor, seeding policy, governor → HTTP server. One per process;
-    `stop()` is safe to call twice. `system_reader` replaces psutil (tests: a fake one)."""
+    """Store → engine → cache janitor, seeding policy, governor → feeds, publisher → HTTP
+    server. One per process; `stop()` is safe to call twice. `system_reader` replaces psutil
+    (tests: a fake one)."""
 
     def __init__(self, config: Config, system_reader: SystemReader | None = None) -> None:
         self.config = config
@@ -62,9 +64,10 @@ class Service:
         logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
         self.prefetcher = Prefetcher(self.engine, config)
         self.library = Library(self.engine, self.store, self.prefetcher)
+        self.publisher = Publisher(config, self.engine, self.store)
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
                               library=self.library,
-                              prefetcher=self.prefetcher)
+                              prefetcher=self.prefetcher, publisher=self.publisher)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -84,6 +87,7 @@ class Service:
         self.seeder.start()
         self.prefetcher.start()
         self.library.start()
+        self.publisher.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -126,6 +130,7 @@ class Service:
             self.advertiser.stop()  # goodbye first: phones drop the box before it goes
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.publisher.stop()
         self.library.stop()
         self.prefetcher.stop()
         self.seeder.stop()

@@ -15,7 +15,7 @@ STATUS_FIELDS = {
     "info_hash", "name", "source", "state", "holds", "has_metadata", "complete", "progress",
     "total_wanted", "total_done", "download_rate", "upload_rate", "total_downloaded",
     "total_uploaded", "upload_limit", "seeding_seconds", "peers", "seeds", "pieces_done",
-    "bitrate", "origins", "origins_spared", "error", "stream",
+    "bitrate", "origins", "origins_spared", "error", "stream", "save_path",
 }
 STREAM_FIELDS = {"file_index", "position", "bitrate", "buffered_seconds", "readers"}
 FILE_FIELDS = {"index", "path", "size", "is_video", "stream_url", "position", "duration",
@@ -51,6 +51,7 @@ def test_a_torrent_as_documented(client: FlaskClient, torrent: bytes):
     assert body["prefetch"] is None and body["warnings"] == []
     assert len(body["info_hash"]) == 40 and body["source"] == "pack.torrent"
     assert body["has_metadata"] is True and body["holds"] == {} and body["origins"] == []
+    assert body["save_path"] is None  # in the cache (a published video names its folder)
     assert body["stream"] is None and body["error"] is None
     assert isinstance(body["progress"], float) and isinstance(body["total_wanted"], int)
     assert [set(f) for f in body["files"]] == [FILE_FIELDS] * 2

@@ -71,6 +71,12 @@ def test_every_route_needs_a_valid_token(locked: Service) -> None:
     page = call(locked, "GET", "/")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Content-Type-Options"] == "nosniff"
+    # The published feed and its .tstreams are for other boxes, which have no token.
+    feed = call(locked, "GET", "/feeds/published.xml")
+    assert feed.status == 200 and feed.headers.get_content_type() == "application/rss+xml"
+    unknown = call(locked, "GET", f"/feeds/published/{'0' * 40}.tstream")
+    assert assert_json_error(unknown, 404)["error"] == "not_found"  # looked up, not locked
+    seen |= {"published_feed.feed", "published_feed.tstream"}
     public = {r[0] for r in routes if _public(r[0])}
     assert public == seen | {"info.info", "pairing.claim", "web.static"}
 

@@ -4,8 +4,6 @@ and the service keeps answering while bad fetches and waiting streams are in fli
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import socket
 import threading
@@ -15,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from devices_support import pair
+from devices_support import from_the_lan
 from hostile import HostileServer
 from support import Reply, api, assert_json_error, fetch, wait_until
 
@@ -270,22 +268,6 @@ def test_relative_paths_and_other_schemes(quiet: Service) -> None:
         refused(quiet, {"source": source}, 400, "invalid_source")
 
 
-def _from_the_lan(service: Service, payload: Any) -> Reply:
-    """An add sent from 127.0.0.2, by a paired device: the box sees it as another machine of
-    the LAN."""
-    _, token = pair(service, "a LAN client")
-    port = int(service.url.rsplit(":", 1)[1])
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
-                                      source_address=("127.0.0.2", 0))
-    try:
-        conn.request("POST", "/api/v1/torrents", json.dumps(payload).encode(),
-                     {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-        response = conn.getresponse()
-        return Reply(response.status, response.headers, response.read())
-    finally:
-        conn.close()
-
-
 def test_paths_from_the_lan_only_inside_allowed_paths(
         make_service: Callable[..., Service], tmp_path: Path, torrent: bytes) -> None:
     allowed = tmp_path / "allowed"
@@ -301,7 +283,7 @@ def test_paths_from_the_lan_only_inside_allowed_paths(
     for path in (outside, tmp_path / "missing.torrent", fifo, Path("/etc/shadow"),
                  Path("/dev/zero"), tmp_path, allowed / "escape.torrent",
                  allowed / ".." / "outside.torrent", "/a\x00b"):
-        reply = _from_the_lan(service, {"path": str(path)})
+        reply = from_the_lan(service, {"path": str(path)})
         body = assert_json_error(reply, 403)
         answers.add((body["error"], body["message"]))
     # Every path outside is answered alike: nothing tells which exist.
@@ -309,9 +291,9 @@ def test_paths_from_the_lan_only_inside_allowed_paths(
     assert torrents(service) == []
     inside = allowed / "film.torrent"
     inside.write_bytes(torrent)
-    assert _from_the_lan(service, {"path": str(inside)}).status == 201
+    assert from_the_lan(service, {"path": str(inside)}).status == 201
     # Inside the allowed folders the answers may differ: they are the user's own.
-    missing = assert_json_error(_from_the_lan(service, {"path": str(allowed / "gone")}), 400)
+    missing = assert_json_error(from_the_lan(service, {"path": str(allowed / "gone")}), 400)
     assert missing["error"] == "not_found"
     # The box itself may still give any path.
     assert api(service.url, "POST", "/api/v1/torrents", {"path": str(outside)}).status == 200

@@ -69,3 +69,26 @@ def test_a_failing_step_leaves_nothing_half_done(tmp_path: Path):
     assert migrations.version(db) == len(migrations.STEPS)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "half" not in tables
+
+
+def test_the_publishing_step_keeps_the_torrents_of_the_schema_before(tmp_path: Path):
+    db = _connect(tmp_path / "db")
+    before = migrations.STEPS.index(migrations._v5_publishing)
+    assert migrations.migrate(db, migrations.STEPS[:before]) == before
+    db.execute("INSERT INTO torrents VALUES (?, 'Show', 'magnet:?', 1.0, 2.0, 5.0)", (IH,))
+    db.execute("INSERT INTO cache_flags VALUES (?, 1, 0)", (IH,))
+    db.close()
+    store = Store(tmp_path / "db")
+    try:
+        row = store.torrent(IH)
+        assert row is not None and (row.name, row.last_played_at, row.save_path) == (
+            "Show", 2.0, None)
+        assert store.cache_flags() == {IH: (True, False)}
+        store.add_torrent("d" * 40, "Film.mp4", "/videos/Film.mp4", save_path="/videos")
+        assert store.torrent("d" * 40).save_path == "/videos"
+        with store.tx() as tx:
+            tx.execute("INSERT INTO publish_folders (path, base_url, added_at) "
+                       "VALUES ('/videos', 'http://box:8642', 1.0)")
+    finally:
+        store.close()
+    assert migrations.version(_connect(tmp_path / "db")) == len(migrations.STEPS)

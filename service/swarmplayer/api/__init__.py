@@ -13,6 +13,7 @@ from ..feeds.library import Library
 from ..monitor import Governor
 from ..plays import Plays
 from ..prefetch import Prefetcher
+from ..publishing.publisher import Publisher
 from . import (
     auth,
     boxes,
@@ -26,6 +27,7 @@ from . import (
     pairing,
     player,
     plays,
+    published,
     shows,
     stream,
     subscriptions,
@@ -37,16 +39,18 @@ MAX_UPLOAD_BYTES = 10 << 20
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
                governor: Governor | None = None,
-               library: Library | None = None, prefetcher: Prefetcher | None = None) -> Flask:
+               library: Library | None = None, prefetcher: Prefetcher | None = None,
+               publisher: Publisher | None = None) -> Flask:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
     without a janitor has no cache API, one without a governor reports no governor, one
-    without a library no feeds; without a prefetcher, one of its own."""
+    without a library no feeds, one without a publisher publishes nothing; without a prefetcher,
+    one of its own."""
     app = Flask(__name__, static_folder=None)  # the page's files are web/static
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {
         "engine": engine, "config": config, "janitor": janitor, "governor": governor,
         "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
-        "plays": Plays(engine.store)}
+        "plays": Plays(engine.store), "publisher": publisher}
     errors.register(app)
     auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
     app.register_blueprint(pairing.bp)
@@ -61,4 +65,6 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
     app.register_blueprint(cache.bp)
     for feature in (plays, feeds, shows, episodes, subscriptions):
         app.register_blueprint(feature.bp)
+    app.register_blueprint(published.bp)
+    app.register_blueprint(published.feeds_bp)
     return app

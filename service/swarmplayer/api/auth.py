@@ -20,8 +20,9 @@ from .errors import error_response
 # Endpoints anyone on the LAN may call: who the box is, and the claim of a pairing code.
 PUBLIC_ENDPOINTS = frozenset({"info.info", "pairing.claim"})
 # The phone page's shell, pairing screen and static files hold no data: the page gets its
-# data through the API with its token.
-PUBLIC_BLUEPRINTS = frozenset({"web"})
+# data through the API with its token. The published feed and its .tstreams are for other
+# boxes to subscribe to, without a token.
+PUBLIC_BLUEPRINTS = frozenset({"web", "published_feed"})
 STREAM_BLUEPRINT = "stream"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 

@@ -125,8 +125,10 @@ class Janitor:
     def _items(self) -> tuple[list[Item], dict[str, TorrentStatus]]:
         rows = {r.info_hash: r for r in self.store.torrents()}
         flags = self.store.cache_flags()
-        # A broken torrent runs nothing; its data waits for the user.
-        statuses = {s.info_hash: s for s in self.engine.statuses() if not s.broken}
+        # A broken torrent runs nothing; its data waits for the user. A published video is
+        # seeded from the user's own folder: not the cache's to count or evict.
+        statuses = {s.info_hash: s for s in self.engine.statuses()
+                    if not s.broken and s.save_path is None}
         items = []
         for info_hash, s in statuses.items():
             row = rows.get(info_hash)

@@ -98,7 +98,8 @@ class Engine:
                 self._broken[info_hash] = row.source if row else ""
                 continue
             t = self._add_params(params, source=row.source if row else "resume",
-                                 bitrate=row.bitrate if row else None)
+                                 bitrate=row.bitrate if row else None,
+                                 save_path=row.save_path if row else None)
             if params.ti is not None and self.resume.metainfo(t.info_hash) is None:
                 # Added before metainfo was kept beside the resume data: keep it from now on.
                 data = lt.metainfo(params.ti)
@@ -140,8 +141,13 @@ class Engine:
         origins = [host_port(host, port) for host, port in params.peers]
         return self._add_new(params, source=uri.strip(), origins=origins)
 
-    def add_torrent_data(self, data: bytes, source: str) -> tuple[str, bool]:
-        """Add a .torrent or .tstream from its bytes; returns (info-hash, created)."""
+    def add_torrent_data(self, data: bytes, source: str,
+                         save_path: str | None = None) -> tuple[str, bool]:
+        """Add a .torrent or .tstream from its bytes; returns (info-hash, created).
+
+        `save_path`: a folder that already holds the complete data (a published video): it is
+        seeded from there, without a check (it was just hashed: libtorrent verifies each piece
+        as it first sends it), is never deleted by remove(), and is kept across restarts."""
         try:
             meta = lt.bdecode(data)
         except lt.TorrentError as exc:
@@ -153,17 +159,21 @@ class Engine:
             raise BadInput(f"invalid torrent file: {exc}", code="invalid_torrent") from None
         params = lt.AddTorrentParams()
         params.ti = ti
+        if save_path is not None:
+            params.flags |= lt.FLAG_SEED_MODE
         origins = tstream.origins(meta)
-        return self._add_new(params, source=source, meta=meta, origins=origins, metainfo=data)
+        return self._add_new(params, source=source, meta=meta, origins=origins, metainfo=data,
+                             save_path=save_path)
 
     def _add_new(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
-                 origins: Sequence[str] = (), metainfo: bytes | None = None) -> tuple[str, bool]:
+                 origins: Sequence[str] = (), metainfo: bytes | None = None,
+                 save_path: str | None = None) -> tuple[str, bool]:
         info_hash = lt.hash_hex(params.ti.info_hashes() if params.ti else params.info_hashes)
         resolved = resolve_origins(origins)  # before any lock: a host name may need DNS
         with self._cond:
             if info_hash in self._torrents:
                 return info_hash, False
-            t = self._add_params(params, source=source, meta=meta)
+            t = self._add_params(params, source=source, meta=meta, save_path=save_path)
             if t.info_hash != info_hash:  # one we have, known to libtorrent by its other hash
                 return t.info_hash, False
             self._broken.pop(info_hash, None)  # added again: repaired
@@ -172,7 +182,8 @@ class Engine:
         addresses = [host_port(*a) for a in resolved]
         try:  # no lock held: the disk may be slow
             self.persist.call(lambda: self.state.remember(info_hash, name, source, t.bitrate,
-                                                          addresses, resume, metainfo))
+                                                          addresses, resume, metainfo,
+                                                          save_path))
         except (OSError, sqlite3.Error) as exc:
             # All or nothing: a torrent we cannot remember must not run half-added.
             with self._cond:
@@ -185,10 +196,11 @@ class Engine:
         return info_hash, True
 
     def _add_params(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
-                    bitrate: float | None = None) -> Torrent:
+                    bitrate: float | None = None, save_path: str | None = None) -> Torrent:
         hashes = params.ti.info_hashes() if params.ti else params.info_hashes
         info_hash = lt.hash_hex(hashes)
-        params.save_path = str(self.config.cache_dir / info_hash)
+        # A resume file names a save path too, but the cache folder may have moved since.
+        params.save_path = save_path or str(self.config.cache_dir / info_hash)
         # We schedule by deadlines ourselves: libtorrent's queueing must never pause a stream.
         params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
         if params.ti is not None and not params.piece_priorities:
@@ -202,7 +214,7 @@ class Engine:
             if same is not None:
                 return same
             t = Torrent(info_hash, handle, source, self.config, self.seeks.changed, meta=meta,
-                        bitrate=bitrate)
+                        bitrate=bitrate, save_path=save_path)
             self._torrents[info_hash] = t
             return t
 
@@ -212,6 +224,10 @@ class Engine:
 
     def session_settings(self) -> dict[str, Any]:
         return dict(self.session.get_settings())
+
+    def listen_port(self) -> int:
+        """The port peers reach this box's BitTorrent side on."""
+        return int(self.session.listen_port())
 
     # ---- holds and limits (cache janitor, seeding policy, governor) --------------------------
     def hold(self, info_hash: str, reason: str, message: str | None) -> None:
@@ -280,12 +296,14 @@ class Engine:
 
     # ---- removing --------------------------------------------------------------------------
     def remove(self, info_hash: str, delete_files: bool = True) -> None:
-        """Forget a torrent: its resume file and state always, its data unless told to keep it."""
+        """Forget a torrent: its resume file and state always, its data unless told to keep it
+        (or it is not the cache's: a published video's folder is the user's)."""
         info_hash = info_hash.lower()
         with self._cond:
             if self._broken.pop(info_hash, None) is None:
                 t = self._get(info_hash)
                 info_hash = t.info_hash
+                delete_files = delete_files and t.save_path is None
                 self._drop(t, delete_files)
                 # libtorrent deletes the files and its .parts file on its disk thread: wait for
                 # it, or a block still queued for writing could bring a file back after rmtree.

@@ -14,6 +14,7 @@ import os
 import re
 import select
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -233,11 +234,13 @@ def make_torrent(
     web_seeds: list[str] | tuple[str, ...] = (),
     comment: str = "",
     v1_only: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[Any, Any]:
     """Hash a file or folder into a torrent dict (bdecoded form) that callers may extend.
 
     v1-only by default: libtorrent makes hybrid v1+v2 torrents otherwise, and many clients and
-    trackers still speak only v1.
+    trackers still speak only v1. `progress(pieces hashed, pieces)` is called per piece; an
+    exception it raises ends the hashing (and comes out of here).
     """
     path = os.path.abspath(path)
     flags = _lt.create_torrent.v1_only if v1_only else 0
@@ -259,7 +262,15 @@ def make_torrent(
     if comment:
         ct.set_comment(comment)
     ct.set_creator("SwarmPlayer")
-    _lt.set_piece_hashes(ct, os.path.dirname(path))
+    try:
+        if progress is None:
+            _lt.set_piece_hashes(ct, os.path.dirname(path))
+        else:
+            pieces = ct.num_pieces()
+            _lt.set_piece_hashes(ct, os.path.dirname(path),
+                                 lambda piece: progress(piece + 1, pieces))
+    except RuntimeError as exc:  # libtorrent's own: a read failed (EACCES, EIO)
+        raise TorrentError(_reason(exc)) from None
     return ct.generate()
 
 

@@ -22,10 +22,12 @@ class TorrentState:
         self.store = store
 
     def remember(self, info_hash: str, name: str, source: str, bitrate: float | None,
-                 origins: list[str], resume: bytes, metainfo: bytes | None) -> None:
+                 origins: list[str], resume: bytes, metainfo: bytes | None,
+                 save_path: str | None = None) -> None:
         """A new torrent: its row, and a resume file from the first moment (a crash before the
         first save still remembers it, with its metadata when we have it)."""
-        self.store.add_torrent(info_hash, name, source, bitrate, origins=origins)
+        self.store.add_torrent(info_hash, name, source, bitrate, origins=origins,
+                               save_path=save_path)
         self.resume.save(info_hash, resume)
         if metainfo is not None:
             self.resume.save_metainfo(info_hash, metainfo)

@@ -49,6 +49,7 @@ class TorrentStatus:
     origins_spared: bool = False
     error: str | None = None
     stream: StreamStatus | None = None  # None while nobody reads
+    save_path: str | None = None  # the folder its data is in, when not the cache (published)
 
     @property
     def broken(self) -> bool:

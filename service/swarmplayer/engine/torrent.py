@@ -67,8 +67,9 @@ class Torrent:
 
     def __init__(self, info_hash: str, handle: Any, source: str, config: Config,
                  on_seeking: Callable[[Any, bool], None], meta: dict[Any, Any] | None = None,
-                 bitrate: float | None = None) -> None:
+                 bitrate: float | None = None, save_path: str | None = None) -> None:
         self.info_hash = info_hash
+        self.save_path = save_path  # its own data folder, when not in the cache
         self.handle = handle
         self.source = source
         self.config = config
@@ -238,6 +239,7 @@ class Torrent:
             bitrate=round(self.bitrate) if self.bitrate else None,
             origins=origins,
             origins_spared=spared,
+            save_path=self.save_path,
             error=self.error or (str(s.errc.message()) if s.errc.value() else None),
             stream=None if lead is None else StreamStatus(
                 file_index=lead.file.index,
