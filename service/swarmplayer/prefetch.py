@@ -98,7 +98,8 @@ class Prefetcher:
                      job.done)
         except ServiceError as exc:
             job.state, job.error = "failed", exc.message
-            log.warning("prefetch of %s failed: %s", job.info_hash, exc.message)
+            if not self._stopping.is_set():  # at stop, cut short: nothing went wrong
+                log.warning("prefetch of %s failed: %s", job.info_hash, exc.message)
         finally:
             with self._lock:
                 self._threads.discard(threading.current_thread())
@@ -119,7 +120,8 @@ class Prefetcher:
         """Read bytes [start, stop) of the job's file through a reader of the service's own,
         counting them; the file as the reader left it (header and index learnt)."""
         stream = self.engine.open_stream(job.info_hash, job.file_index, METADATA_TIMEOUT,
-                                         played=False, window=job.seconds)
+                                         played=False, window=job.seconds,
+                                         cancelled=self._stopping.is_set)
         job.file_index = stream.file.index
         stop = min(stop, stream.size)
         job.wanted += max(stop - start, 0)

@@ -4,6 +4,7 @@ state; a whole download for later."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,24 @@ def test_a_removed_torrent_forgets_its_prefetch(
     assert again == (seeded.info_hash, True)
     # Added afresh, nothing on disk: no "ready" left over from before.
     assert client.get(f"/api/v1/torrents/{seeded.info_hash}").get_json()["prefetch"] is None
+
+
+def test_the_service_stops_at_once_while_prefetches_wait_for_metadata(
+        service: Service, wait_until: Callable[..., Any]):
+    # Magnets nobody seeds (DHT is off): each prefetch waits for metadata for minutes.
+    hashes = [f"{n:040x}" for n in range(1, 4)]
+    for info_hash in hashes:
+        service.engine.add_magnet(f"magnet:?xt=urn:btih:{info_hash}")
+        _prefetch(service, info_hash)
+    wait_until(lambda: _prefetching() == 3, 10, "the prefetches to be waiting")
+    stopping = threading.Thread(target=service.stop)
+    stopping.start()
+    # Before: each waiting prefetch held the stop for its 10 s join, 30 s in all (and systemd
+    # would SIGKILL a box with many: resume data lost).
+    stopping.join(timeout=8)
+    assert not stopping.is_alive(), "the stop waited for the prefetches"
+    assert _prefetching() == 0
+
+
+def _prefetching() -> int:
+    return sum(t.name.startswith("swarmplayer-prefetch") for t in threading.enumerate())

@@ -24,14 +24,14 @@ from typing import Any
 
 from ..addresses import host_port, peer_address
 from ..config import Config
-from ..errors import BadInput, NoRoom, NotFound, Unavailable
+from ..errors import BadInput, NoRoom, NotFound, StreamClosed, Unavailable
 from ..periodic import Periodic
 from ..store import Store
 from . import lt, tstream
 from .alerts import AlertLoop
 from .origin import Origins, resolve_origins
 from .persist import Persister
-from .reader import PieceReader
+from .reader import CANCEL_CHECK_SECONDS, PieceReader
 from .recovery import BROKEN_WHY, recover
 from .resume import ResumeStore
 from .seeks import Seeks
@@ -316,11 +316,12 @@ class Engine:
     # ---- streaming -------------------------------------------------------------------------
     def open_stream(self, info_hash: str, file_index: int | None = None,
                     timeout: float | None = None, played: bool = True,
-                    window: float | None = None) -> FileStream:
-        """A stream of one file (default: the largest video), waiting for metadata if needed.
-        `played` False: a reader of the service's own (a prefetch), which neither counts as
-        playing nor wakes the components that make room for a player; its window is `window`
-        seconds of playback."""
+                    window: float | None = None,
+                    cancelled: Callable[[], bool] = lambda: False) -> FileStream:
+        """A stream of one file (default: the largest video), waiting for metadata if needed
+        (StreamClosed once `cancelled()`). `played` False: a reader of the service's own (a
+        prefetch), which neither counts as playing nor wakes the components that make room for
+        a player; its window is `window` seconds of playback."""
         timeout = self.config.read_timeout if timeout is None else timeout
         end = time.monotonic() + timeout
         with self._cond:
@@ -329,7 +330,11 @@ class Engine:
                 left = end - time.monotonic()
                 if left <= 0:
                     raise Unavailable("the torrent's metadata did not arrive in time")
-                self._cond.wait(left)
+                if cancelled():
+                    raise StreamClosed("stopped waiting for the torrent's metadata")
+                # Woken when metadata comes; the cap bounds how late a cancel is seen (a
+                # prefetch of a magnet nobody seeds waits minutes: the service's stop must not).
+                self._cond.wait(min(left, CANCEL_CHECK_SECONDS))
                 t = self._get(info_hash)
             file = t.stream_file(t.default_file() if file_index is None else file_index)
         if not played:
