@@ -8,8 +8,9 @@ each figure as a ratio to its limit, all measured in this run. Takes about two m
 
 With every feature on (`--remote --feeds 3`): discovery on, a phone page open on the live events,
 and 3 feeds subscribed and polled every 10 s while streaming (each poll a parse worker). The
-service's long-lived helpers (avahi-publish) count in its RSS; the short-lived parse workers are
-reported on their own line.
+service's long-lived child processes, if any, count in its RSS; the short-lived parse workers
+are reported on their own line. `--backend avahi` needs an avahi-daemon on the D-Bus system bus
+($DBUS_SYSTEM_BUS_ADDRESS).
 
     PYTHONPATH=service python3 bench/footprint.py [--seconds 60] [--profile auto] [--remote]
         [--backend zeroconf|avahi|auto] [--feeds 3]
@@ -59,7 +60,7 @@ class Samples:
     # Anonymous memory (RSS less file-backed pages): libtorrent 2.0 maps the files it writes,
     # and their cached pages count in its RSS although the kernel drops them at will.
     anon: list[int] = field(default_factory=list)
-    # The service with its long-lived helpers (avahi-publish): what the box pays for it.
+    # The service with its long-lived child processes: what the box pays for it.
     total: list[int] = field(default_factory=list)
     # The short-lived feed parse workers, all at once.
     workers: list[int] = field(default_factory=list)
@@ -271,6 +272,9 @@ def main() -> None:
             stop.set()
             sampler.join()
             status = service.api("GET", f"/api/v1/torrents/{info_hash}")
+            # How discovery announced (a fallback to python-zeroconf must not pass unseen).
+            announced = " ".join(line.split("announcing", 1)[1].strip()
+                                 for line in service.process.log if "announcing" in line)
             profile = service.api("GET", "/api/v1/health").get("profile", {}).get("name", "?")
         finally:
             page_stop.set()
@@ -283,11 +287,11 @@ def main() -> None:
     report(args, profile, idle, streaming, cpu / elapsed, written / max(downloaded, 1), {
         "played": played, "downloaded": downloaded, "written": written, "seconds": elapsed,
         "stop": stop_seconds, "page events": page_events[0], "feeds": args.feeds,
-        "fetched": sum(site.hits.values())})
+        "fetched": sum(site.hits.values()), "announced": announced or "nothing"})
 
 
 def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Samples,
-           cpu_share: float, writes: float, totals: dict[str, float]) -> None:
+           cpu_share: float, writes: float, totals: dict[str, Any]) -> None:
     mb = 1 << 20
     memory = [
         ("RSS idle (peak)", Samples.peak(idle.rss)),
@@ -316,7 +320,8 @@ def report(args: argparse.Namespace, profile: str, idle: Samples, streaming: Sam
         print(f"| {name} | {measured} | {limit} | {ratio:.2f} |")
     print(f"\nplayed {totals['played'] / mb:.1f} MB, downloaded {totals['downloaded'] / mb:.1f} MB,"
           f" written {totals['written'] / mb:.1f} MB; SIGTERM to exit: {totals['stop']:.1f} s;"
-          f" feeds fetched {totals['fetched']:.0f} times; page events {totals['page events']:.0f}")
+          f" feeds fetched {totals['fetched']:.0f} times; page events {totals['page events']:.0f};"
+          f" announced: {totals['announced']}")
 
 
 if __name__ == "__main__":
