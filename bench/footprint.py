@@ -122,16 +122,22 @@ def sample(ps: psutil.Process, into: Samples, stop: threading.Event) -> None:
             return
         into.rss.append(memory.rss)
         into.anon.append(memory.rss - memory.shared)
-        workers = [c for c in children if _is_worker(c)]
-        into.workers.append(sum(_rss(c) for c in workers))
-        into.total.append(memory.rss + sum(_rss(c) for c in children if c not in workers))
+        kinds = {c: _kind(c, ps) for c in children}
+        into.workers.append(sum(_rss(c) for c, kind in kinds.items() if kind == "worker"))
+        into.total.append(memory.rss + sum(_rss(c) for c, kind in kinds.items()
+                                           if kind == "helper"))
 
 
-def _is_worker(process: psutil.Process) -> bool:
+def _kind(child: psutil.Process, service: psutil.Process) -> str:
+    """worker (a feed parse), helper (long-lived), or fork: a child between fork and exec
+    still shows the service's own pages and command line, and is neither."""
     try:
-        return WORKER in process.cmdline()
-    except psutil.Error:  # a worker that just ended
-        return False
+        command = child.cmdline()
+        if WORKER in command:
+            return "worker"
+        return "fork" if command == service.cmdline() else "helper"
+    except psutil.Error:  # one that just ended
+        return "fork"
 
 
 def _rss(process: psutil.Process) -> int:

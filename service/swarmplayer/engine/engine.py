@@ -24,14 +24,14 @@ from typing import Any
 
 from ..addresses import host_port, peer_address
 from ..config import Config
-from ..errors import BadInput, NoRoom, NotFound, StreamClosed, Unavailable
+from ..errors import BadInput, NoRoom, NotFound, Unavailable
 from ..periodic import Periodic
 from ..store import Store
 from . import lt, tstream
 from .alerts import AlertLoop
 from .origin import Origins, resolve_origins
 from .persist import Persister
-from .reader import CANCEL_CHECK_SECONDS, PieceReader
+from .reader import PieceReader
 from .recovery import BROKEN_WHY, recover
 from .resume import ResumeStore
 from .seeks import Seeks
@@ -79,6 +79,7 @@ class Engine:
         self.seeks = Seeks(self.session, config, self.origins)
         self._playing_listeners: list[Callable[[str], None]] = []
         self._removed_listeners: list[Callable[[str], None]] = []
+        self._metadata_listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -316,12 +317,11 @@ class Engine:
     # ---- streaming -------------------------------------------------------------------------
     def open_stream(self, info_hash: str, file_index: int | None = None,
                     timeout: float | None = None, played: bool = True,
-                    window: float | None = None,
-                    cancelled: Callable[[], bool] = lambda: False) -> FileStream:
-        """A stream of one file (default: the largest video), waiting for metadata if needed
-        (StreamClosed once `cancelled()`). `played` False: a reader of the service's own (a
-        prefetch), which neither counts as playing nor wakes the components that make room for
-        a player; its window is `window` seconds of playback."""
+                    window: float | None = None) -> FileStream:
+        """A stream of one file (default: the largest video), waiting for metadata if needed.
+        `played` False: a reader of the service's own (a prefetch), which neither counts as
+        playing nor wakes the components that make room for a player; its window is `window`
+        seconds of playback."""
         timeout = self.config.read_timeout if timeout is None else timeout
         end = time.monotonic() + timeout
         with self._cond:
@@ -330,11 +330,7 @@ class Engine:
                 left = end - time.monotonic()
                 if left <= 0:
                     raise Unavailable("the torrent's metadata did not arrive in time")
-                if cancelled():
-                    raise StreamClosed("stopped waiting for the torrent's metadata")
-                # Woken when metadata comes; the cap bounds how late a cancel is seen (a
-                # prefetch of a magnet nobody seeds waits minutes: the service's stop must not).
-                self._cond.wait(min(left, CANCEL_CHECK_SECONDS))
+                self._cond.wait(left)
                 t = self._get(info_hash)
             file = t.stream_file(t.default_file() if file_index is None else file_index)
         if not played:
@@ -363,6 +359,11 @@ class Engine:
         """Call `listener(info_hash)` once a torrent is removed (what components keep of it
         goes too: a torrent added again starts afresh)."""
         self._removed_listeners.append(listener)
+
+    def on_metadata(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(info_hash)` when a magnet's metadata arrives (on the alert thread:
+        it must return at once)."""
+        self._metadata_listeners.append(listener)
 
     def _playing(self, t: Torrent) -> None:
         self.origins.reader_opened(t)
@@ -424,6 +425,8 @@ class Engine:
             name = t.handle.status().name
             self._cond.notify_all()
         self.persist.submit(lambda: self.state.metadata(t.info_hash, name, metainfo))
+        for listener in self._metadata_listeners:
+            listener(t.info_hash)
 
     def _on_resume_data(self, alert: Any) -> None:
         with self._cond:
