@@ -23,7 +23,8 @@ setup(
         "psutil>=5.9,<8",
         "platformdirs>=2.5,<5",
         "segno>=1.5,<2",  # pairing QR codes
-        "zeroconf>=0.131,<1",  # LAN discovery (mDNS/DNS-SD)
+        "zeroconf>=0.131,<1",  # LAN discovery (mDNS/DNS-SD) where no avahi-daemon runs
+        "jeepney>=0.8,<1",  # avahi-daemon's D-Bus API (discovery.py): pure Python, ~0.2 MB
         "ifaddr>=0.2,<1",
         # Feeds: read in a short-lived worker process (feeds/worker.py), not in the service.
         "feedparser>=6.0.10,<7",

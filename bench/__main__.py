@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from . import feedcost, instant
 from .child import ROOT
 from .report import Setup, render, verdicts
 from .runs import Plan, Repetition, mode_name, multi_viewer, repetition
@@ -72,6 +73,10 @@ def main() -> int:
     parser.add_argument("--no-delay", action="store_true", help="skip the delayed mode")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--no-instant", action="store_true",
+                        help="skip the instant-start run (bench/instant.py)")
+    parser.add_argument("--no-feedcost", action="store_true",
+                        help="skip the feed parsing cost (bench/feedcost.py)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s")
     plan = _plan(args)
@@ -97,11 +102,14 @@ def main() -> int:
         if not args.no_multi and "own" in args.swarms:
             log.info("multi-viewer: %d viewers", plan.viewers)
             multi = multi_viewer(samples[0], work / "multi", plan)
+        starts = [] if args.no_instant else instant.run(samples, work, instant.REPETITIONS)
+        costs = None if args.no_feedcost else feedcost.run(work, feedcost.REPETITIONS)
         setup = Setup(plan, time.monotonic() - began)
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(render(setup, reps, multi), encoding="utf-8")
+        args.output.write_text(render(setup, reps, multi, starts, costs), encoding="utf-8")
         log.info("wrote %s in %.1f min", args.output, (time.monotonic() - began) / 60)
-        for v in verdicts(reps, multi):
+        for v in (verdicts(reps, multi) + instant.verdicts(starts)
+                  + (feedcost.verdicts(costs) if costs else [])):
             log.info("%-55s %8.2f %s", v.name, v.value, "met" if v.met else "MISSED")
     finally:
         if args.keep:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from swarmplayer.engine import lt
 
+from . import feedcost, instant
 from .calc import Verdict, best_ratio, median, ratios
 from .runs import (
     EXTRA_RATE,
@@ -163,7 +164,8 @@ def _ffmpeg_version() -> str:
     return done.stdout.split("\n", 1)[0].replace("ffmpeg version ", "").split(" ")[0]
 
 
-def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) -> str:
+def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None,
+           starts: Sequence[instant.Summary] = (), costs: feedcost.Result | None = None) -> str:
     plan = setup.plan
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -301,8 +303,10 @@ def render(setup: Setup, reps: Sequence[Repetition], multi: MultiViewer | None) 
             f"{multi.file_mb:.0f} MB file; offload {_fmt(multi.offload)}",
         ]
         lines += [f"- {e}" for e in multi.errors]
+    lines += instant.render(starts) + (feedcost.render(costs) if costs else [])
     lines += ["", "## The bar", "", "| target | value | bar | met |", "|---|---|---|---|"]
-    for v in verdicts(reps, multi):
+    for v in (verdicts(reps, multi) + instant.verdicts(starts)
+              + (feedcost.verdicts(costs) if costs else [])):
         sign = "≥" if v.higher_is_better else "≤"
         lines.append(f"| {v.name} | {_fmt(v.value)} | {sign} {v.target:g} "
                      f"| {'yes' if v.met else '**no**'} |")

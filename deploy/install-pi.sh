@@ -75,8 +75,8 @@ free_kb=$(df -Pk "$(dirname "$PREFIX")" | awk 'NR==2 {print $4}')
 # ---- system packages --------------------------------------------------------------------------
 packages=(python3-venv python3-pip)
 [ $tier = debian ] && packages+=(python3-libtorrent python3-psutil)
-# avahi-publish: the box is announced through Raspberry Pi OS's avahi-daemon, not a second mDNS stack.
-packages+=(avahi-utils)
+# The box is announced through Raspberry Pi OS's avahi-daemon (its D-Bus API), not a second mDNS
+# stack: nothing to install for it.
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \

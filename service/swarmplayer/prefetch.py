@@ -23,9 +23,6 @@ from .errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-# A magnet's metadata may take a while from a swarm found by DHT; the head, piece by piece.
-METADATA_TIMEOUT = 300.0
-
 
 @dataclass
 class Prefetch:
@@ -44,16 +41,20 @@ class Prefetch:
 
 
 class Prefetcher:
-    """Runs each prefetch on a thread of its own; `stop()` ends them (a component)."""
+    """Runs each prefetch on a thread of its own once the torrent's metadata is there (a magnet
+    waits for it with no thread: a feed's magnets nobody seeds yet can be many, and each
+    waiting thread cost ~40 KB); `stop()` ends them (a component)."""
 
     def __init__(self, engine: Engine, config: Config) -> None:
         self.engine = engine
         self.config = config
         self._jobs: dict[str, Prefetch] = {}
+        self._waiting: dict[str, Prefetch] = {}  # jobs whose torrent has no metadata yet
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         engine.on_removed(self.forget)  # a torrent added again is prefetched afresh
+        engine.on_metadata(self._start)
 
     def start(self) -> None:
         self._stopping.clear()
@@ -76,12 +77,22 @@ class Prefetcher:
                     and job.seconds >= seconds:
                 return job
             job = Prefetch(info_hash.lower(), file_index, seconds)
-            self._jobs[job.info_hash] = job
+            self._jobs[job.info_hash] = self._waiting[job.info_hash] = job
+        # Asked once the job waits: metadata arriving meanwhile has started it (_start).
+        if self.engine.files(job.info_hash):
+            self._start(job.info_hash)
+        return job
+
+    def _start(self, info_hash: str) -> None:
+        """The waiting job's thread, now that the metadata is there (at most once)."""
+        with self._lock:
+            job = self._waiting.pop(info_hash, None)
+            if job is None or self._stopping.is_set():
+                return
             thread = threading.Thread(target=self._run, args=(job,), daemon=True,
                                       name=f"swarmplayer-prefetch-{job.info_hash[:8]}")
             self._threads.add(thread)
         thread.start()
-        return job
 
     def status(self, info_hash: str) -> Prefetch | None:
         with self._lock:
@@ -90,6 +101,7 @@ class Prefetcher:
     def forget(self, info_hash: str) -> None:
         with self._lock:
             self._jobs.pop(info_hash.lower(), None)
+            self._waiting.pop(info_hash.lower(), None)
 
     def _run(self, job: Prefetch) -> None:
         try:
@@ -98,7 +110,8 @@ class Prefetcher:
                      job.done)
         except ServiceError as exc:
             job.state, job.error = "failed", exc.message
-            log.warning("prefetch of %s failed: %s", job.info_hash, exc.message)
+            if not self._stopping.is_set():  # at stop, cut short: nothing went wrong
+                log.warning("prefetch of %s failed: %s", job.info_hash, exc.message)
         finally:
             with self._lock:
                 self._threads.discard(threading.current_thread())
@@ -118,8 +131,8 @@ class Prefetcher:
     def _read(self, job: Prefetch, start: int, stop: int) -> StreamFile:
         """Read bytes [start, stop) of the job's file through a reader of the service's own,
         counting them; the file as the reader left it (header and index learnt)."""
-        stream = self.engine.open_stream(job.info_hash, job.file_index, METADATA_TIMEOUT,
-                                         played=False, window=job.seconds)
+        stream = self.engine.open_stream(job.info_hash, job.file_index, played=False,
+                                         window=job.seconds)
         job.file_index = stream.file.index
         stop = min(stop, stream.size)
         job.wanted += max(stop - start, 0)

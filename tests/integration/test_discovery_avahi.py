@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from support import REPO
 from test_discovery import Lan, Lines, _serve, lan  # noqa: F401  (the fixture)
+
+from swarmplayer import discovery
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -59,7 +62,7 @@ class Avahi:
 
 @pytest.fixture
 def avahi_ok() -> None:
-    for tool in ("avahi-daemon", "avahi-publish", "avahi-browse", "dbus-daemon"):
+    for tool in ("avahi-daemon", "avahi-browse", "dbus-daemon"):
         if shutil.which(tool) is None:
             pytest.skip(f"SKIPPED LOUDLY: {tool} missing (tools/bootstrap.sh installs it)")
     if Path("/run/avahi-daemon/pid").exists():
@@ -114,3 +117,21 @@ def test_avahi_browse_finds_the_zeroconf_announcement(lan: Lan, avahi_ok: None, 
     finally:
         server.stop()
         avahi.stop()
+
+
+def test_a_name_another_program_holds_is_changed(box_avahi: Avahi,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two announcers of one name on one avahi-daemon: a local collision, told at once.
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", box_avahi.env["DBUS_SYSTEM_BUS_ADDRESS"])
+    first = discovery.advertiser("Test Box", "a" * 32, 8642, "avahi")
+    try:
+        second = discovery.advertiser("Test Box", "b" * 32, 8643, "avahi")
+        try:
+            assert isinstance(first, discovery.AvahiAdvertiser)
+            assert isinstance(second, discovery.AvahiAdvertiser)
+            assert (first.name, second.name) == ("Test Box", "Test Box #2")
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    assert not [t for t in threading.enumerate() if t.name == "swarmplayer-avahi"]

@@ -4,6 +4,7 @@ state; a whole download for later."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from support import PIECE_SIZE, Swarm
 
+from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine import lt
 from swarmplayer.playback import first_frame_seconds
 from swarmplayer.supervisor import Service
 
@@ -129,3 +132,35 @@ def test_a_removed_torrent_forgets_its_prefetch(
     assert again == (seeded.info_hash, True)
     # Added afresh, nothing on disk: no "ready" left over from before.
     assert client.get(f"/api/v1/torrents/{seeded.info_hash}").get_json()["prefetch"] is None
+
+
+def test_a_prefetch_waits_for_a_magnets_metadata_without_a_thread(
+        service: Service, video: Callable[..., Path], wait_until: Callable[..., Any]):
+    # Magnets nobody seeds (DHT is off), as a feed's can be: their prefetches wait with no
+    # thread (each cost ~40 KB; before, each also held the stop for its 10 s join).
+    for n in range(1, 4):
+        service.engine.add_magnet(f"magnet:?xt=urn:btih:{n:040x}")
+        assert _prefetch(service, f"{n:040x}")["prefetch"]["state"] == "fetching"
+    assert _prefetching() == 0
+    # One whose seeder comes later: its metadata starts the prefetch, which gets ready.
+    source = video("late.mp4", seconds=10, bitrate="300k")
+    torrent = lt.bencode(lt.make_torrent(str(source), piece_size=PIECE_SIZE))
+    seeder = Peer(torrent, source.parent, upload_rate=4 << 20)
+    try:
+        info_hash = lt.hash_hex(lt.torrent_info(torrent).info_hashes())
+        service.engine.add_magnet(f"magnet:?xt=urn:btih:{info_hash}")
+        _prefetch(service, info_hash, seconds=SECONDS)
+        service.engine.connect_peers(info_hash, [seeder.address])
+        done = _ready(service, info_hash, wait_until)
+        assert done["done"] >= done["wanted"] > 0
+        stopping = threading.Thread(target=service.stop)
+        stopping.start()
+        stopping.join(timeout=20)
+        assert not stopping.is_alive(), "the stop waited for the prefetches"
+    finally:
+        seeder.close()
+    assert _prefetching() == 0
+
+
+def _prefetching() -> int:
+    return sum(t.name.startswith("swarmplayer-prefetch") for t in threading.enumerate())

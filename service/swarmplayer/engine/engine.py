@@ -79,6 +79,7 @@ class Engine:
         self.seeks = Seeks(self.session, config, self.origins)
         self._playing_listeners: list[Callable[[str], None]] = []
         self._removed_listeners: list[Callable[[str], None]] = []
+        self._metadata_listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -377,6 +378,11 @@ class Engine:
         goes too: a torrent added again starts afresh)."""
         self._removed_listeners.append(listener)
 
+    def on_metadata(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(info_hash)` when a magnet's metadata arrives (on the alert thread:
+        it must return at once)."""
+        self._metadata_listeners.append(listener)
+
     def _playing(self, t: Torrent) -> None:
         self.origins.reader_opened(t)
         for listener in self._playing_listeners:
@@ -437,6 +443,8 @@ class Engine:
             name = t.handle.status().name
             self._cond.notify_all()
         self.persist.submit(lambda: self.state.metadata(t.info_hash, name, metainfo))
+        for listener in self._metadata_listeners:
+            listener(t.info_hash)
 
     def _on_resume_data(self, alert: Any) -> None:
         with self._cond:
