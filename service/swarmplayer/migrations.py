@@ -120,11 +120,24 @@ def _v4_plays(db: sqlite3.Connection) -> None:
         PRIMARY KEY (info_hash, file_index))""")
 
 
+def _v5_indexers(db: sqlite3.Connection) -> None:
+    """Torznab indexers (Jackett, Prowlarr) to search: the API key stays in here, never in an
+    answer or a log; caps is their `t=caps` answer as read when added (JSON)."""
+    db.execute("""CREATE TABLE indexers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL UNIQUE,
+        api_key TEXT NOT NULL,
+        caps TEXT NOT NULL,
+        created_at REAL NOT NULL)""")
+
+
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
     _v2_devices,
     _v3_feeds,
     _v4_plays,
+    _v5_indexers,
 ]
 
 

@@ -13,6 +13,9 @@ from ..feeds.library import Library
 from ..monitor import Governor
 from ..plays import Plays
 from ..prefetch import Prefetcher
+from ..search.indexers import Indexers
+from ..search.searcher import Searcher
+from ..search.store import IndexerStore
 from . import (
     auth,
     cache,
@@ -21,10 +24,12 @@ from . import (
     events,
     feeds,
     health,
+    indexers,
     info,
     pairing,
     player,
     plays,
+    search,
     shows,
     stream,
     subscriptions,
@@ -46,6 +51,10 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
         "engine": engine, "config": config, "janitor": janitor, "governor": governor,
         "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
         "plays": Plays(engine.store)}
+    found_indexers = IndexerStore(engine.store)  # search: its own blueprints, below
+    app.extensions["swarmplayer"].update(
+        indexers=Indexers(found_indexers),
+        searcher=Searcher(found_indexers, library.feeds if library else None))
     errors.register(app)
     auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
     app.register_blueprint(pairing.bp)
@@ -57,6 +66,6 @@ def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None
     app.register_blueprint(stream.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(cache.bp)
-    for feature in (plays, feeds, shows, episodes, subscriptions):
+    for feature in (plays, feeds, shows, episodes, subscriptions, indexers, search):
         app.register_blueprint(feature.bp)
     return app

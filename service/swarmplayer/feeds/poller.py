@@ -3,6 +3,7 @@ act for subscriptions on the episodes that are new."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -97,25 +98,37 @@ class Poller:
 def parse_in_worker(data: bytes, content_type: str | None, url: str,
                     known: set[str]) -> dict[str, Any]:
     """Parse a feed in `python -m swarmplayer.feeds.worker` (feeds/worker.py says why)."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [package_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".known") as known_file:
         known_file.write("\n".join(sorted(known)))
         known_file.flush()
-        env["SWARMPLAYER_KNOWN_FILE"] = known_file.name
-        try:
-            done = subprocess.run([sys.executable, "-m", "swarmplayer.feeds.worker",
-                                   content_type or "", url], input=data, capture_output=True,
-                                  timeout=WORKER_TIMEOUT, env=env, check=False)
-        except subprocess.TimeoutExpired:
-            raise ServiceError(f"reading the feed took over {WORKER_TIMEOUT:g} s",
-                               code="invalid_feed") from None
+        answer = _run_worker([content_type or "", url], data, WORKER_TIMEOUT,
+                             SWARMPLAYER_KNOWN_FILE=known_file.name)
+    if "error" in answer:
+        raise ServiceError(answer["message"], code=answer["error"])
+    return answer
+
+
+def parse_answers_in_worker(answers: list[dict[str, Any]],
+                            timeout: float = WORKER_TIMEOUT) -> list[dict[str, Any]]:
+    """Parse the indexers' answers to one search in one worker process: per answer
+    (`{"id", "url", "content_type", "body"}`, body as bytes) its releases or its error."""
+    given = [{**a, "body": base64.b64encode(a["body"]).decode()} for a in answers]
+    return list(_run_worker(["--answers"], json.dumps(given).encode(), timeout)["answers"])
+
+
+def _run_worker(args: list[str], data: bytes, timeout: float, **env_extra: str) -> dict[str, Any]:
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, **env_extra, "PYTHONPATH": os.pathsep.join(
+        [package_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "swarmplayer.feeds.worker", *args],
+                              input=data, capture_output=True, timeout=timeout, env=env,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise ServiceError(f"reading the feed took over {timeout:g} s",
+                           code="invalid_feed") from None
     if done.returncode != 0:
         log.error("feed worker failed: %s", done.stderr.decode(errors="replace")[-2000:])
         raise ServiceError("the feed could not be read (see the service log)",
                            code="invalid_feed")
-    answer = json.loads(done.stdout)
-    if "error" in answer:
-        raise ServiceError(answer["message"], code=answer["error"])
-    return dict(answer)
+    return dict(json.loads(done.stdout))

@@ -3,20 +3,54 @@
 The poller runs this as a short-lived process, so feedparser's and guessit's memory (~20 MB)
 is given back as soon as a poll has read its feed: the streaming service stays small.
 Known items (their guids, one per line in $SWARMPLAYER_KNOWN_FILE) are left out unparsed.
+
+`python -m swarmplayer.feeds.worker --answers`: the indexers' answers to one search, as a JSON
+list of `{"id", "url", "content_type", "body" (base64)}` on stdin → `{"answers": [{"id",
+"releases", "skipped"} or {"id", "error", "message"}]}`: one process for the whole search.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
+from collections.abc import Container
+from typing import Any
 
 from ..errors import ServiceError
 from .names import named
 from .parse import parse_feed
+from .torznab import refusal
+
+
+def read(data: bytes, content_type: str | None, url: str | None,
+         known: Container[str] = frozenset()) -> dict[str, Any]:
+    """What a feed (or a Torznab answer) yields, or its error, as JSON-ready data."""
+    try:
+        refused = refusal(data)
+        if refused is not None:
+            raise refused
+        feed = parse_feed(data, content_type or None, url)
+    except ServiceError as exc:
+        return {"error": exc.code, "message": exc.message}
+    fresh = [r for r in feed.releases if (r.guid or r.link) not in known]
+    return {
+        "title": feed.title,
+        "warning": feed.warning,
+        "releases": [named(r).to_json() for r in fresh],
+        "known": len(feed.releases) - len(fresh),
+        "skipped": [{"title": s.title, "why": s.why} for s in feed.skipped],
+    }
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--answers"]:
+        answers = [{"id": a["id"], **read(base64.b64decode(a["body"]), a.get("content_type"),
+                                          a.get("url"))}
+                   for a in json.load(sys.stdin.buffer)]
+        json.dump({"answers": answers}, sys.stdout)
+        return 0
     content_type = sys.argv[1] if len(sys.argv) > 1 else None
     feed_url = sys.argv[2] if len(sys.argv) > 2 else None
     known_file = os.environ.get("SWARMPLAYER_KNOWN_FILE")
@@ -24,19 +58,7 @@ def main() -> int:
     if known_file:
         with open(known_file, encoding="utf-8") as lines:
             known = set(lines.read().split("\n"))
-    try:
-        feed = parse_feed(sys.stdin.buffer.read(), content_type or None, feed_url)
-    except ServiceError as exc:
-        json.dump({"error": exc.code, "message": exc.message}, sys.stdout)
-        return 0
-    fresh = [r for r in feed.releases if (r.guid or r.link) not in known]
-    json.dump({
-        "title": feed.title,
-        "warning": feed.warning,
-        "releases": [named(r).to_json() for r in fresh],
-        "known": len(feed.releases) - len(fresh),
-        "skipped": [{"title": s.title, "why": s.why} for s in feed.skipped],
-    }, sys.stdout)
+    json.dump(read(sys.stdin.buffer.read(), content_type, feed_url, known), sys.stdout)
     return 0
 
 
