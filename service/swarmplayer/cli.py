@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, malloc
+from . import __version__, malloc, search_cli
 from .config import ENV_PREFIX, Config, ConfigError
 from .errors import ServiceError
 from .playback import PLAYERS, ApiClient, play
@@ -35,6 +35,7 @@ HINTS = {
                         "on the box itself",
     "live_unsupported": "live .tstreams cannot be played yet",
 }
+HINTS.update(search_cli.HINTS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("devices", help="list the paired devices, or revoke one")
     p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
     p.add_argument("--revoke", type=int, metavar="ID", help="revoke the device with this id")
+
+    search_cli.add_commands(sub, DEFAULT_SERVICE)
 
     p = sub.add_parser("discover", help="list the SwarmPlayer boxes on the LAN")
     p.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
@@ -133,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
         if not boxes:
             print("no SwarmPlayer box found")
         return 0 if boxes else 1
+    if args.command in search_cli.COMMANDS:
+        return search_cli.run(args)
     if args.command in ("pair", "devices"):
         from . import pair_cli
 
