@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .. import fetch
-from ..errors import BadInput, ServiceError
+from ..errors import BadInput, ServiceError, one_line
 from ..feeds.torznab import Caps, InvalidKey, read_caps
 from .secret import redact, redacted
 from .store import Indexer, IndexerStore
@@ -32,10 +32,12 @@ def fetch_call(indexer: Indexer, params: dict[str, str], *, max_bytes: int,
                deadline: float) -> fetch.Fetched:
     """One Torznab call; its errors name the URL with the key masked. A 401/403 is a refused
     key (Jackett and Prowlarr answer so, not always with a Torznab error document)."""
+    call = call_url(indexer.url, indexer.api_key, params)
     try:
-        return fetch.fetch(call_url(indexer.url, indexer.api_key, params), max_bytes=max_bytes,
-                           deadline=deadline, accept=ACCEPT)
+        return fetch.fetch(call, max_bytes=max_bytes, deadline=deadline, accept=ACCEPT)
     except ServiceError as exc:
+        # The message names the indexer's URL, not the whole call (as the fetcher cut it).
+        exc.message = exc.message.replace(one_line(call, 100), indexer.url)
         if getattr(exc, "http_status", None) in (401, 403):
             raise InvalidKey(f"the indexer refuses the API key "
                              f"({redact(exc.message, indexer.api_key)})") from None
