@@ -12,6 +12,7 @@ import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from xml.sax.saxutils import escape, quoteattr
 
 from support import CORPUS
@@ -46,13 +47,14 @@ HTML = b"<!DOCTYPE html><html><head><title>Jackett</title></head><body>Login</bo
 
 def torznab_item(title: str, link: str, *, seeders: int, size: int = 700 << 20,
                  info_hash: str | None = None, season: int | None = None,
-                 episode: int | None = None) -> str:
+                 episode: int | None = None, published: float = 1.7e9) -> str:
     attrs = [("seeders", seeders), ("peers", seeders + 3), ("size", size)]
     attrs += [(k, v) for k, v in (("infohash", info_hash), ("season", season),
                                   ("episode", episode)) if v is not None]
     enclosure = f'<enclosure url={quoteattr(link)} length="{size}" ' \
                 f'type="application/x-bittorrent" />'
     return (f"<item><title>{escape(title)}</title><guid>{escape(title)}</guid>"
+            f"<pubDate>{formatdate(published)}</pubDate>"
             f"<link>{escape(link)}</link><size>{size}</size>{enclosure}"
             + "".join(f'<torznab:attr name="{k}" value="{v}" />' for k, v in attrs)
             + "</item>")

@@ -20,6 +20,9 @@ from .feeds.library import Library
 from .identity import box_id, friendly_name
 from .monitor import Governor, PsutilReader, SystemReader
 from .prefetch import Prefetcher
+from .search.searcher import Searcher
+from .search.store import IndexerStore
+from .search.watcher import Watcher
 from .seeding import Seeder
 from .store import Store
 
@@ -62,9 +65,11 @@ class Service:
         logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
         self.prefetcher = Prefetcher(self.engine, config)
         self.library = Library(self.engine, self.store, self.prefetcher)
+        self.searcher = Searcher(IndexerStore(self.store), self.library.feeds)
+        self.watcher = Watcher(self.searcher, self.library)  # subscribed shows on indexers
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
                               library=self.library,
-                              prefetcher=self.prefetcher)
+                              prefetcher=self.prefetcher, searcher=self.searcher)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -84,6 +89,7 @@ class Service:
         self.seeder.start()
         self.prefetcher.start()
         self.library.start()
+        self.watcher.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -126,6 +132,7 @@ class Service:
             self.advertiser.stop()  # goodbye first: phones drop the box before it goes
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
+        self.watcher.stop()
         self.library.stop()
         self.prefetcher.stop()
         self.seeder.stop()

@@ -286,3 +286,39 @@ def test_the_recorded_answer_is_what_the_corpus_says() -> None:
     """The fixture's answer is the real recording (or our copy of its five releases)."""
     assert recorded_answer().count(b"<item>") == 5
 
+
+
+def test_a_show_subscribed_by_name_gets_its_new_episodes_from_the_indexers(
+        box: Service, torznab: TorznabServer) -> None:
+    """No feed carries the show: the watcher searches it on the indexers; the episodes it finds
+    are listed, and the one published after the subscription is fetched."""
+    old_hash, new_hash = "1" * 40, "2" * 40
+    old = torznab_item("Other.Show.S01E01.720p.WEB.h264-GRP",
+                       f"{torznab.base}/w/dl/a.torrent?jackett_apikey={torznab.key}",
+                       seeders=10, info_hash=old_hash, published=1.6e9)
+    stranger = torznab_item("Another Show Entirely S01E01 720p", "magnet:?xt=urn:btih:"
+                            + "3" * 40, seeders=99, published=time.time() + 5)
+    add(box, torznab, torznab.add("w", results=torznab_answer(old, stranger)))
+    sub = call(box, torznab, "POST", "/api/v1/subscriptions", {"show": "Other Show"}).json()
+    watcher = box.watcher
+    watcher.tick()
+    assert [p["q"] for p in torznab.searches("w")] == ["Other Show"]
+    episodes = call(box, torznab, "GET", f"/api/v1/shows/{sub['show_id']}/episodes").json()
+    assert [e["label"] for e in episodes["episodes"]] == ["S01E01"]
+    (release,) = episodes["episodes"][0]["releases"]
+    assert release["link"] == f"magnet:?xt=urn:btih:{old_hash}&dn=" \
+                              "Other.Show.S01E01.720p.WEB.h264-GRP"  # the key-less way to it
+    assert box.engine.info_hashes() == []  # published before the subscription: not fetched
+
+    new = torznab_item("Other.Show.S01E02.720p.WEB.h264-GRP", f"magnet:?xt=urn:btih:{new_hash}"
+                       "&dn=x", seeders=20, info_hash=new_hash, published=time.time() + 5)
+    torznab.indexers["w"].results = torznab_answer(old, new, stranger)
+    watcher.tick()
+    assert len(torznab.searches("w")) == 1  # not due yet: indexers are not asked every tick
+    watcher.interval = 0
+    watcher.tick()
+    episodes = call(box, torznab, "GET", f"/api/v1/shows/{sub['show_id']}/episodes").json()
+    assert [e["label"] for e in episodes["episodes"]] == ["S01E01", "S01E02"]
+    assert box.engine.info_hashes() == [new_hash]
+    shows = call(box, torznab, "GET", "/api/v1/shows").json()["shows"]
+    assert [s["title"] for s in shows] == ["Other Show"]  # the stranger is not kept

@@ -41,20 +41,21 @@ MAX_UPLOAD_BYTES = 10 << 20
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
                governor: Governor | None = None,
-               library: Library | None = None, prefetcher: Prefetcher | None = None) -> Flask:
+               library: Library | None = None, prefetcher: Prefetcher | None = None,
+               searcher: Searcher | None = None) -> Flask:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
     without a janitor has no cache API, one without a governor reports no governor, one
-    without a library no feeds; without a prefetcher, one of its own."""
+    without a library no feeds; without a prefetcher or a searcher, one of its own."""
     app = Flask(__name__, static_folder=None)  # the page's files are web/static
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
     app.extensions["swarmplayer"] = {
         "engine": engine, "config": config, "janitor": janitor, "governor": governor,
         "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
         "plays": Plays(engine.store)}
-    found_indexers = IndexerStore(engine.store)  # search: its own blueprints, below
-    app.extensions["swarmplayer"].update(
-        indexers=Indexers(found_indexers),
-        searcher=Searcher(found_indexers, library.feeds if library else None))
+    searcher = searcher or Searcher(IndexerStore(engine.store),
+                                    library.feeds if library else None)
+    app.extensions["swarmplayer"].update(indexers=Indexers(searcher.indexers),
+                                         searcher=searcher)
     errors.register(app)
     auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
     app.register_blueprint(pairing.bp)

@@ -72,25 +72,33 @@ def params(indexer: Indexer, query: Query) -> dict[str, str]:
 class Searcher:
     def __init__(self, indexers: IndexerStore, feeds: FeedStore | None = None,
                  deadline: float = SEARCH_DEADLINE) -> None:
-        self._indexers = indexers
+        self.indexers = indexers
         self._feeds = feeds
         self.deadline = deadline
 
     def search(self, query: Query, indexer_id: int | None = None) -> Outcome:
-        asked = [self._indexers.get(indexer_id)] if indexer_id is not None \
-            else self._indexers.all()
-        outcome = Outcome()
+        """The episodes found, grouped, with how each indexer did."""
+        found, reports = self.find(query, indexer_id)
+        outcome = Outcome(grouped(found, query.season, query.episode), reports)
+        self._known(outcome.results)
+        return outcome
+
+    def find(self, query: Query, indexer_id: int | None = None,
+             ) -> tuple[list[Found], list[dict[str, Any]]]:
+        """Every release the indexers (or the one asked) found, and how each of them did."""
+        asked = [self.indexers.get(indexer_id)] if indexer_id is not None \
+            else self.indexers.all()
         if not asked:
-            return outcome
+            return [], []
         with ThreadPoolExecutor(min(len(asked), MAX_AT_ONCE),
                                 thread_name_prefix="swarmplayer-search") as pool:
             answers = list(pool.map(lambda i: self._ask(i, query), asked))
-        bodies = [{"id": i.id, "url": redact(i.url), "content_type": a.content_type,
-                   "body": a.body}
+        bodies = [{"id": i.id, "url": i.url, "content_type": a.content_type, "body": a.body}
                   for i, a in zip(asked, answers, strict=True) if not isinstance(a, Exception)]
         parsed = {p["id"]: p for p in parse_answers_in_worker(bodies, WORKER_DEADLINE)} \
             if bodies else {}
         found: list[Found] = []
+        reports = []
         for indexer, answer in zip(asked, answers, strict=True):
             report = {"id": indexer.id, "name": indexer.name, "mode": params(indexer, query)["t"],
                       "state": "ok", "found": 0, "error": None, "message": None}
@@ -105,10 +113,8 @@ class Searcher:
                 releases = [_unkeyed(Release.from_json(r), indexer) for r in got["releases"]]
                 report["found"] = len(releases)
                 found += [Found(indexer.id, indexer.name, r) for r in releases]
-            outcome.indexers.append(report)
-        outcome.results = grouped(found, query.season, query.episode)
-        self._known(outcome.results)
-        return outcome
+            reports.append(report)
+        return found, reports
 
     def _ask(self, indexer: Indexer, query: Query) -> Any:
         try:
