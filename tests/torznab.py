@@ -13,6 +13,8 @@ import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from support import CORPUS
@@ -168,3 +170,23 @@ def down_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/gone/"
+
+
+def three_indexers(service: Any, torznab: TorznabServer, folder: Path) -> str:
+    """On `service`: "One" (the recorded answer), "Two" (a Jackett-style release whose link
+    holds the key, with a real .torrent of a file made in `folder`) and "Down" (nothing
+    listens). The info-hash of Two's torrent."""
+    from swarmplayer.engine import lt
+    from swarmplayer.feeds.torznab import Caps
+
+    payload = folder / "Series.Title.S06E01.720p.mkv"
+    payload.write_bytes(b"\x1aE\xdf\xa3" + bytes(200_000))
+    torrent = lt.bencode(lt.make_torrent(str(payload), piece_size=64 << 10))
+    link = f"{torznab.base}/two/dl/s06e01.torrent?jackett_apikey={torznab.key}"
+    indexers = service.app.extensions["swarmplayer"]["indexers"]
+    indexers.add(torznab.add("one"), torznab.key, "One")
+    indexers.add(torznab.add("two", results=torznab_answer(torznab_item(
+        "Series.Title.S06E01.720p.HDTV.x264-GRP", link, seeders=90000)),
+        files={"s06e01.torrent": torrent}), torznab.key, "Two")
+    indexers.store.add("Down", down_url(), torznab.key, Caps())  # it was up when added
+    return str(lt.torrent_info(torrent).info_hash())

@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from devices_support import pair
 from test_remote_page import browser, page, shot, until  # noqa: F401  (fixtures)
-from torznab import TorznabServer, down_url, torznab_answer, torznab_item
+from torznab import TorznabServer, three_indexers
 from tv_standin import TvStandIn
 
-from swarmplayer.engine import lt
-from swarmplayer.feeds.torznab import Caps
 from swarmplayer.supervisor import Service
 
 pytestmark = pytest.mark.e2e
@@ -33,17 +31,7 @@ def test_search_subscribe_and_play_a_found_release(page: Any,  # noqa: F811
                                                     torznab: TorznabServer,
                                                     tmp_path: Path) -> None:
     service = make_service(trust_localhost=False)
-    payload = tmp_path / "Series.Title.S06E01.720p.mkv"
-    payload.write_bytes(b"\x1aE\xdf\xa3" + bytes(200_000))
-    torrent = lt.bencode(lt.make_torrent(str(payload), piece_size=64 << 10))
-    info_hash = str(lt.torrent_info(torrent).info_hash())
-    link = f"{torznab.base}/two/dl/s06e01.torrent?jackett_apikey={torznab.key}"
-    indexers = service.app.extensions["swarmplayer"]["indexers"]
-    indexers.add(torznab.add("one"), torznab.key, "One")
-    indexers.add(torznab.add("two", results=torznab_answer(torznab_item(
-        "Series.Title.S06E01.720p.HDTV.x264-GRP", link, seeders=90000)),
-        files={"s06e01.torrent": torrent}), torznab.key, "Two")
-    indexers.store.add("Down", down_url(), torznab.key, Caps())  # it was up when added
+    info_hash = three_indexers(service, torznab, tmp_path)
 
     _, token = pair(service, "Phone")
     _, tv_token = pair(service, "TV")

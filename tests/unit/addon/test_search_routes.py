@@ -9,11 +9,9 @@ from urllib.parse import urlsplit
 
 import fakekodi
 import pytest
-from torznab import TorznabServer, down_url, torznab_answer, torznab_item
+from torznab import TorznabServer, three_indexers
 
 from addon import plugin, text
-from swarmplayer.engine import lt
-from swarmplayer.feeds.torznab import Caps
 
 PLUGIN = "plugin://plugin.video.swarmplayer/"
 pytestmark = pytest.mark.integration
@@ -40,16 +38,7 @@ def test_search_lists_releases_opens_one_and_subscribes_its_show(
     run(PLUGIN + "search?q=Series+Title")  # no indexer yet: an empty list, no error dialog
     assert kodi.directory == [] and kodi.called("notification") == []
 
-    payload = tmp_path / "Series.Title.S06E01.720p.mkv"
-    payload.write_bytes(b"\x1aE\xdf\xa3" + bytes(200_000))
-    torrent = lt.bencode(lt.make_torrent(str(payload), piece_size=64 << 10))
-    link = f"{torznab.base}/two/dl/s06e01.torrent?jackett_apikey={torznab.key}"
-    indexers = service.app.extensions["swarmplayer"]["indexers"]
-    indexers.add(torznab.add("one"), torznab.key, "One")
-    indexers.add(torznab.add("two", results=torznab_answer(torznab_item(
-        "Series.Title.S06E01.720p.HDTV.x264-GRP", link, seeders=90000)),
-        files={"s06e01.torrent": torrent}), torznab.key, "Two")
-    indexers.store.add("Down", down_url(), torznab.key, Caps())
+    three_indexers(service, torznab, tmp_path)
 
     run(PLUGIN + "search?q=Series+Title")
     items = [item for _, item, _ in kodi.directory]
