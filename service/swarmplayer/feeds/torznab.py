@@ -11,9 +11,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
-
 from ..errors import BadInput, FetchFailed, ServiceError, one_line
 
 # Torznab/Newznab error codes 100-199 are about the account: the key is wrong or not allowed.
@@ -129,6 +126,11 @@ def _category(element: Any) -> dict[str, Any]:
 
 
 def _root(data: bytes) -> Any:
+    # Imported here: the XML parser costs the service ~1 MB, needed only when an indexer is
+    # added (the feed worker reads search answers).
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
     try:
         return ElementTree.fromstring(data)
     except (ElementTree.ParseError, DefusedXmlException, ValueError):
