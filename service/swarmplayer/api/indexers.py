@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
+from ..search.searcher import tv_params
 from ..search.secret import masked
 from ..search.store import Indexer
 from .body import invalid, json_body, optional_text, page, paged
@@ -19,10 +20,10 @@ KEY_CHARS = 200
 
 
 def indexer_json(i: Indexer) -> dict[str, Any]:
-    modes = i.caps.modes
     return {"id": i.id, "name": i.name, "url": i.url, "api_key": masked(i.api_key),
-            "search_mode": "tvsearch" if "q" in (modes.get("tv-search") or ()) else "search",
-            "caps": {"title": i.caps.title, "modes": modes, "categories": i.caps.categories,
+            "search_mode": "search" if tv_params(i.caps) is None else "tvsearch",
+            "caps": {"title": i.caps.title, "modes": i.caps.modes,
+                     "categories": i.caps.categories,
                      "limit_max": i.caps.limit_max},
             "created_at": i.created_at}
 

@@ -13,6 +13,7 @@ from ..errors import ServiceError
 from ..feeds.items import Release
 from ..feeds.poller import parse_answers_in_worker
 from ..feeds.store import FeedStore
+from ..feeds.torznab import Caps
 from .indexers import fetch_call
 from .results import Found, grouped
 from .secret import redact
@@ -43,13 +44,19 @@ class Outcome:
     indexers: list[dict[str, Any]] = field(default_factory=list)
 
 
+def tv_params(caps: Caps) -> list[str] | None:
+    """The parameters of the indexer's tv-search when it takes a text query, else None."""
+    tv = caps.modes.get("tv-search") or caps.modes.get("tvsearch")
+    return tv if tv is not None and "q" in tv else None
+
+
 def params(indexer: Indexer, query: Query) -> dict[str, str]:
     """The Torznab call for a query: `t=tvsearch` with q, season and ep where the caps say it
     takes them, else `t=search`; numbers an indexer cannot take go into q ("Show S05E02")."""
-    tv = indexer.caps.modes.get("tv-search") or indexer.caps.modes.get("tvsearch")
+    tv = tv_params(indexer.caps)
     asked: dict[str, str] = {}
     text = query.text
-    if tv is not None and "q" in tv:
+    if tv is not None:
         asked["t"] = "tvsearch"
         for name, value in (("season", query.season), ("ep", query.episode)):
             if value is not None and name in tv and (name != "ep" or "season" in asked):
