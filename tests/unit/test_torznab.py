@@ -79,7 +79,7 @@ def _indexer(caps: bytes) -> Indexer:
 def test_a_query_uses_tvsearch_where_caps_allow_else_search_with_the_numbers_in_q() -> None:
     tv = params(_indexer(CAPS), Query("Show", 5, 2))
     assert tv == {"t": "tvsearch", "season": "5", "ep": "2", "q": "Show",
-                  "cat": "5000,5030,5040", "limit": "100", "extended": "1"}
+                  "cat": "5000,5030,5040", "limit": "50", "extended": "1"}
     plain = params(_indexer(CAPS_SEARCH_ONLY), Query("Show", 5, 2))
     assert (plain["t"], plain["q"]) == ("search", "Show S05E02") and "season" not in plain
     assert params(_indexer(CAPS_SEARCH_ONLY), Query("Show", 5))["q"] == "Show S05"

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import quote
 
+from .. import malloc
 from ..feeds.items import Release
 from ..feeds.library import Library
 from ..feeds.store import key
@@ -70,6 +71,8 @@ class Watcher:
         log.info("indexers: %s: %d releases, %d new episodes, %d to fetch (%d without a "
                  "usable link)", title, len(kept), len(new), len(fresh),
                  len(releases) - len(kept))
+        del found, releases, kept
+        malloc.trim()
         if fresh:
             self._library.on_new_episodes(fresh)
         return fresh
