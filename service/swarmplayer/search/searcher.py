@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +101,9 @@ class Searcher:
             else self.indexers.all()
         if not asked:
             return [], []
+        # Imported here: the streaming service need not carry it until someone searches.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(min(len(asked), MAX_AT_ONCE),
                                 thread_name_prefix="swarmplayer-search") as pool:
             answers = list(pool.map(lambda i: self._ask(i, query), asked))
