@@ -226,6 +226,7 @@ def test_search_errors(box: Service, torznab: TorznabServer) -> None:
     url = torznab.add("only")
     indexer_id = add(box, torznab, url).json()["id"]
     for query, field in [("", "q"), ("?q=", "q"), ("?q=x&season=one", "season"),
+                         ("?q=x&season=%C2%B2", "season"),
                          ("?q=x&episode=2", "season"), ("?q=x&limit=0", "limit"),
                          ("?q=" + "x" * 201, "q")]:
         error = assert_json_error(call(box, torznab, "GET", "/api/v1/search" + query), 400)

@@ -31,7 +31,7 @@ def search() -> ResponseReturnValue:
     numbers = {}
     for name in ("season", "episode", "indexer"):
         raw = request.args.get(name)
-        if raw is not None and (not raw.isdigit() or len(raw) > 6):
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
             raise invalid(name, "is a whole number")
         numbers[name] = int(raw) if raw is not None else None
     if numbers["episode"] is not None and numbers["season"] is None:
