@@ -174,6 +174,10 @@ class Client:
     def subscribe(self, show_id: int) -> dict[str, Any]:
         return self._call("POST", "/subscriptions", {"show_id": show_id})
 
+    def subscribe_show(self, name: str) -> dict[str, Any]:
+        """A show by name (one found by search that no feed has brought yet)."""
+        return self._call("POST", "/subscriptions", {"show": name})
+
     def unsubscribe(self, subscription_id: int) -> None:
         self._call("DELETE", f"/subscriptions/{subscription_id}")
 
@@ -248,6 +252,10 @@ class CommandStream:
         self.interrupt()
         self.response.close()
         self.conn.close()
+    def search_add(self, indexer_id: int, link: str) -> dict[str, Any]:
+        """A release a search found, added as a torrent (the service puts the indexer's key
+        back into its link)."""
+        return self._call("POST", "/search/add", {"indexer_id": indexer_id, "link": link})
 
 
 def _query_value(value: Any) -> str:

@@ -243,14 +243,25 @@ def torrent_files(torrent: Json, tr: Tr, url: Url) -> list[Item]:
     return made
 
 
-def releases(results: list[Json], url: Url) -> list[Item]:
-    """Search results: each opens its link as a torrent."""
+def releases(results: list[Json], tr: Tr, url: Url) -> list[Item]:
+    """Search results (episodes, each with its releases best-seeded first): one item per
+    release, which opens it as a torrent; the context menu subscribes to its show."""
     made = []
-    for release in results:
-        label = release.get("title") or release.get("link") or "?"
-        made.append(Item(label, url("open_link", link=release["link"]),
-                         label2=release_summary(release),
-                         info={"title": label, "plot": release_summary(release)}))
+    for episode in results:
+        show = episode.get("show_title")
+        name = " ".join(x for x in (show, episode.get("label")) if x) or "?"
+        context = []
+        if show and not episode.get("subscription_id"):
+            target = url("subscribe", show=episode["show_id"]) if episode.get("show_id") \
+                else url("subscribe", name=show)
+            context = [(tr(text.SUBSCRIBE), target)]
+        for release in episode.get("releases") or []:
+            summary = " · ".join(x for x in (release_summary(release), release.get("indexer"))
+                                 if x)
+            made.append(Item(name, url("search/open", indexer=release["indexer_id"],
+                                       link=release["link"]),
+                             label2=summary, context=context,
+                             info={"title": release.get("title") or name, "plot": summary}))
     return made
 
 

@@ -121,9 +121,15 @@ def search(handle: int, q: str = "") -> None:
     api = client()
     items = listing.shows(api.shows(q=q), kodiutils.tr, url)
     try:
-        items += listing.releases(api.search(q).get("results") or [], url)
+        found = api.search(q)
+        items += listing.releases(found.get("results") or [], kodiutils.tr, url)
+        failed = [e["message"] for e in found.get("errors") or []]
+        if failed:  # what the other indexers found still shows
+            kodiutils.notify("; ".join(failed), error=True)
     except ClientError as error:  # no indexer configured: the shows still count
         kodiutils.log(f"search: {error.message}")
+        if error.code != "no_indexers":
+            kodiutils.notify(error.message, error=True)
     _show(handle, items)
 
 
@@ -169,6 +175,14 @@ def open_link(handle: int, link: str = "") -> None:
         kodiutils.fail_directory(handle)
         return
     torrent = client().add_torrent(link)
+    kodiutils.notify(kodiutils.tr(text.ADDED).format(torrent.get("name") or link))
+    torrent_folder(handle, torrent["info_hash"])
+
+
+@route("search/open")
+def search_open(handle: int, indexer: str, link: str) -> None:
+    """A release from a search -> that torrent's files."""
+    torrent = client().search_add(int(indexer), link)
     kodiutils.notify(kodiutils.tr(text.ADDED).format(torrent.get("name") or link))
     torrent_folder(handle, torrent["info_hash"])
 
@@ -307,8 +321,12 @@ def episode_other_file(handle: int, id: str) -> None:
 # ---- subscriptions -----------------------------------------------------------------------------
 
 @action("subscribe")
-def subscribe(handle: int, show: str) -> None:
-    client().subscribe(int(show))
+def subscribe(handle: int, show: str = "", name: str = "") -> None:
+    """A known show by id, or one a search found by its name."""
+    if show:
+        client().subscribe(int(show))
+    else:
+        client().subscribe_show(name)
     kodiutils.refresh()
 
 

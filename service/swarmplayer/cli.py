@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, feed_inspect, feeds_cli, malloc
+from . import __version__, feed_inspect, feeds_cli, malloc, search_cli
 from .config import ENV_PREFIX, Config, ConfigError
 from .errors import ServiceError
 from .playback import PLAYERS, ApiClient, play
@@ -39,6 +39,7 @@ HINTS = {
     "invalid_field": "see the command's --help for the values it takes",
     "not_a_folder": "give the path of a folder of videos",
 }
+HINTS.update(search_cli.HINTS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", metavar="DIR", help="stop publishing this folder")
     p.add_argument("--no-wait", action="store_true", help="return once the folder is registered")
     p.add_argument("--service", default=DEFAULT_SERVICE, help="the service on this box")
+    search_cli.add_commands(sub, DEFAULT_SERVICE)
 
     p = sub.add_parser("discover", help="list the SwarmPlayer boxes on the LAN")
     p.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
@@ -159,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
         from . import publish_cli
 
         return publish_cli.run(args)
+    if args.command in search_cli.COMMANDS:
+        return search_cli.run(args)
     if args.command in ("pair", "devices"):
         from . import pair_cli
 

@@ -137,6 +137,7 @@ def _get(url: str, headers: dict[str, str], end: float, connect_timeout: float,
          read_timeout: float, max_bytes: int, *, conditional: bool) -> Fetched | str:
     """One GET: the Fetched answer, or the Location of a redirect."""
     conn = _connection(url, headers, end, connect_timeout, read_timeout)
+    response: http.client.HTTPResponse | None = None
     try:
         response = conn.getresponse()
         location = response.getheader("Location")
@@ -146,7 +147,9 @@ def _get(url: str, headers: dict[str, str], end: float, connect_timeout: float,
             return _fetched(url, response, b"")
         if response.status != 200:
             reason = one_line(response.reason or "", 60)
-            raise FetchFailed(f"{_site(url)} answered HTTP {response.status} {reason}".rstrip())
+            refused = FetchFailed(f"{_site(url)} answered HTTP {response.status} {reason}".rstrip())
+            refused.http_status = response.status  # type: ignore[attr-defined]  # e.g. 401: a key
+            raise refused
         return _fetched(url, response, _read_body(url, response, max_bytes))
     except (TooLarge, FetchFailed):
         raise
@@ -155,6 +158,11 @@ def _get(url: str, headers: dict[str, str], end: float, connect_timeout: float,
     except (http.client.HTTPException, OSError, ValueError, zlib.error) as exc:
         raise FetchFailed(f"{_site(url)} {_reason(exc)}") from None
     finally:
+        # The response holds the socket once the server said it closes (HTTP/1.0): an answer
+        # left unread (over the cap, an error status) must let it go now, not at garbage
+        # collection, or the server keeps sending into it.
+        if response is not None:
+            response.close()
         conn.close()
 
 

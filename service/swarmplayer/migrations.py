@@ -145,6 +145,16 @@ def _v5_publishing(db: sqlite3.Connection) -> None:
     db.execute("""CREATE TABLE publish_feed (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         changed_at REAL NOT NULL)""")
+def _v6_indexers(db: sqlite3.Connection) -> None:
+    """Torznab indexers (Jackett, Prowlarr) to search: the API key stays in here, never in an
+    answer or a log; caps is their `t=caps` answer as read when added (JSON)."""
+    db.execute("""CREATE TABLE indexers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL UNIQUE,
+        api_key TEXT NOT NULL,
+        caps TEXT NOT NULL,
+        created_at REAL NOT NULL)""")
 
 
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
@@ -153,6 +163,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_feeds,
     _v4_plays,
     _v5_publishing,
+    _v6_indexers,
 ]
 
 

@@ -38,11 +38,13 @@ class Added:
 
 
 def add_source(engine: Engine, source: str, *, allowed_paths: Sequence[Path] | None = None,
-               fetch_slots: Slots | None = None) -> Added:
+               fetch_slots: Slots | None = None, shown_as: str | None = None) -> Added:
     """Add a magnet link, a URL of a .torrent/.tstream, or a local file.
 
     `allowed_paths`: the folders a path source may be in (None: any, for the box's own user).
     `fetch_slots`: a limit on URL fetches at once (Busy when all are taken).
+    `shown_as`: the URL the torrent's source says, when the one fetched holds a secret (an
+    indexer's API key).
     """
     source = source.strip()
     if not source:
@@ -59,7 +61,7 @@ def add_source(engine: Engine, source: str, *, allowed_paths: Sequence[Path] | N
         with fetch_slots.held() if fetch_slots else nullcontext():
             data = fetch(url, max_bytes=MAX_TORRENT_BYTES, deadline=FETCH_TIMEOUT,
                          accept="application/x-bittorrent, */*").body
-        return Added(*engine.add_torrent_data(data, url))
+        return Added(*engine.add_torrent_data(data, shown_as or url))
     if _HASH_LIKE.fullmatch(source):
         raise BadInput(f"an info-hash is 40 hex digits or 32 base32 characters, not "
                        f"{len(source)}: {shown(source)}", code="invalid_magnet")

@@ -21,6 +21,9 @@ from .identity import box_id, friendly_name
 from .monitor import Governor, PsutilReader, SystemReader
 from .prefetch import Prefetcher
 from .publishing.publisher import Publisher
+from .search.searcher import Searcher
+from .search.store import IndexerStore
+from .search.watcher import Watcher
 from .seeding import Seeder
 from .store import Store
 
@@ -65,9 +68,12 @@ class Service:
         self.prefetcher = Prefetcher(self.engine, config)
         self.library = Library(self.engine, self.store, self.prefetcher)
         self.publisher = Publisher(config, self.engine, self.store)
+        self.searcher = Searcher(IndexerStore(self.store), self.library.feeds)
+        self.watcher = Watcher(self.searcher, self.library)  # subscribed shows on indexers
         self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
                               library=self.library,
-                              prefetcher=self.prefetcher, publisher=self.publisher)
+                              prefetcher=self.prefetcher, publisher=self.publisher,
+                              searcher=self.searcher)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -88,6 +94,7 @@ class Service:
         self.prefetcher.start()
         self.library.start()
         self.publisher.start()
+        self.watcher.start()
         self._server = create_server(
             self.app,
             host=self.config.http_host,
@@ -131,6 +138,7 @@ class Service:
         if self._server is not None and self._thread is not None:
             _shut_down(self._server, self._thread)
         self.publisher.stop()
+        self.watcher.stop()
         self.library.stop()
         self.prefetcher.stop()
         self.seeder.stop()

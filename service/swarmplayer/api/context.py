@@ -12,6 +12,8 @@ from ..feeds.library import Library
 from ..monitor import Governor
 from ..plays import Plays
 from ..prefetch import Prefetcher
+from ..search.indexers import Indexers
+from ..search.searcher import Searcher
 
 
 def engine() -> Engine:
@@ -48,3 +50,11 @@ def plays() -> Plays:
 
 def governor() -> Governor | None:
     return current_app.extensions["swarmplayer"].get("governor")
+
+
+def indexers() -> Indexers:
+    return current_app.extensions["swarmplayer"]["indexers"]
+
+
+def searcher() -> Searcher:
+    return current_app.extensions["swarmplayer"]["searcher"]

@@ -3,6 +3,7 @@ act for subscriptions on the episodes that are new."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -99,40 +100,53 @@ def parse_in_worker(data: bytes, content_type: str | None, url: str | None, know
                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Parse a feed in `python -m swarmplayer.feeds.worker` (feeds/worker.py says why);
     `progress(done, total)` is called as it names the releases."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".known") as known_file:
+        known_file.write("\n".join(sorted(known)))
+        known_file.flush()
+        answer = _run_worker([content_type or "", url or ""], data, WORKER_TIMEOUT, progress,
+                             SWARMPLAYER_KNOWN_FILE=known_file.name)
+    if "error" in answer:
+        raise ServiceError(answer["message"], code=answer["error"])
+    return answer
+
+
+def parse_answers_in_worker(answers: list[dict[str, Any]],
+                            timeout: float = WORKER_TIMEOUT) -> list[dict[str, Any]]:
+    """Parse the indexers' answers to one search in one worker process: per answer
+    (`{"id", "url", "content_type", "body"}`, body as bytes) its releases or its error."""
+    given = [{**a, "body": base64.b64encode(a["body"]).decode()} for a in answers]
+    return list(_run_worker(["--answers"], json.dumps(given).encode(), timeout)["answers"])
+
+
+def _run_worker(args: list[str], data: bytes, timeout: float,
+                progress: Callable[[int, int], None] | None = None,
+                **env_extra: str) -> dict[str, Any]:
     package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    env = {**os.environ, **env_extra, "PYTHONPATH": os.pathsep.join(
         [package_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     if progress is not None:
         env["SWARMPLAYER_PROGRESS"] = "1"
-    # Files for the feed and the answer: only stderr is a pipe, read here as progress comes.
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".known") as known_file, \
-            tempfile.TemporaryFile() as feed, tempfile.TemporaryFile() as answer:
-        known_file.write("\n".join(sorted(known)))
-        known_file.flush()
-        env["SWARMPLAYER_KNOWN_FILE"] = known_file.name
-        feed.write(data)
-        feed.seek(0)
-        worker = subprocess.Popen([sys.executable, "-m", "swarmplayer.feeds.worker",
-                                   content_type or "", url or ""], stdin=feed, stdout=answer,
-                                  stderr=subprocess.PIPE, env=env)
-        errors = _follow(worker, progress)
+    # Files for the input and the answer: only stderr is a pipe, read here as progress comes.
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as answer:
+        given.write(data)
+        given.seek(0)
+        worker = subprocess.Popen([sys.executable, "-m", "swarmplayer.feeds.worker", *args],
+                                  stdin=given, stdout=answer, stderr=subprocess.PIPE, env=env)
+        errors = _follow(worker, progress, timeout)
         answer.seek(0)
         out = answer.read()
     if worker.returncode != 0:
         log.error("feed worker failed: %s", errors.decode(errors="replace")[-2000:])
         raise ServiceError("the feed could not be read (see the service log)",
                            code="invalid_feed")
-    parsed = json.loads(out)
-    if "error" in parsed:
-        raise ServiceError(parsed["message"], code=parsed["error"])
-    return dict(parsed)
+    return dict(json.loads(out))
 
 
-def _follow(worker: subprocess.Popen[bytes],
-            progress: Callable[[int, int], None] | None) -> bytes:
-    """Read the worker's stderr until it exits (killed after WORKER_TIMEOUT): its progress
-    lines go to `progress`, the rest is returned."""
-    end = time.monotonic() + WORKER_TIMEOUT
+def _follow(worker: subprocess.Popen[bytes], progress: Callable[[int, int], None] | None,
+            timeout: float) -> bytes:
+    """Read the worker's stderr until it exits (killed after `timeout` s): its progress lines
+    go to `progress`, the rest is returned."""
+    end = time.monotonic() + timeout
     assert worker.stderr is not None
     pending, other = b"", bytearray()
     with worker.stderr, selectors.DefaultSelector() as selector:
@@ -140,7 +154,7 @@ def _follow(worker: subprocess.Popen[bytes],
         while True:
             left = end - time.monotonic()
             if left <= 0 or not selector.select(left):
-                _late(worker)
+                _late(worker, timeout)
             chunk = os.read(worker.stderr.fileno(), 65536)
             if not chunk:
                 break
@@ -154,11 +168,11 @@ def _follow(worker: subprocess.Popen[bytes],
     try:
         worker.wait(max(end - time.monotonic(), 1.0))
     except subprocess.TimeoutExpired:
-        _late(worker)
+        _late(worker, timeout)
     return bytes(other + pending)
 
 
-def _late(worker: subprocess.Popen[bytes]) -> NoReturn:
+def _late(worker: subprocess.Popen[bytes], timeout: float) -> NoReturn:
     worker.kill()
     worker.wait()
-    raise ServiceError(f"reading the feed took over {WORKER_TIMEOUT:g} s", code="invalid_feed")
+    raise ServiceError(f"parsing took over {timeout:g} s", code="invalid_feed")

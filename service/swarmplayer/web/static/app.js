@@ -250,17 +250,36 @@ $("shows-back").addEventListener("click", () => listShows().catch((err) => say(e
 $("search-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const out = $("search-results");
+  out.replaceChildren(el("p", { class: "muted" }, "Searching…"));
   try {
     const found = await api("GET", `/search?q=${encodeURIComponent($("search-q").value)}`);
-    out.replaceChildren(el("ul", { class: "list" }, ...found.results.map((r) => el("li", {},
-      el("span", { class: "title" }, r.title), el("br"),
-      el("span", { class: "muted" }, [r.resolution, r.size ? bytes(r.size) : "", r.seeders != null ? `${r.seeders} seeders` : ""].filter(Boolean).join(" · ")), el("br"),
-      r.show_title ? el("button", { type: "button", onclick: () => subscribe(r.show_title) }, `Subscribe to ${r.show_title}`) : "",
-      el("button", { type: "button", onclick: () => { $("source").value = r.link; show("add"); } }, "Add")))));
+    // An indexer that failed is said; what the others found still shows.
+    const said = found.errors.map((e) => el("p", { class: "error" }, e.message));
+    if (!found.results.length) said.push(el("p", { class: "muted" }, "Nothing found"));
+    out.replaceChildren(...said, el("ul", { class: "list" }, ...found.results.map(searchResult)));
   } catch (err) {
-    out.replaceChildren(el("p", { class: "error" }, err.status === 404 ? "Search is not available on this box yet" : err.message));
+    out.replaceChildren(el("p", { class: "error" }, err.message));
   }
 });
+
+// One episode found by the indexers: subscribe to its show, or play one of its releases.
+function searchResult(r) {
+  const name = r.show_title || "";
+  const follow = r.subscription_id ? el("span", { class: "muted" }, "Subscribed")
+    : name ? el("button", { type: "button", onclick: () => subscribe(name) }, `Subscribe to ${name}`) : "";
+  return el("li", {}, el("span", { class: "title" }, `${name} ${r.label}`.trim()), el("br"), follow,
+    ...r.releases.map((x) => el("div", { class: "release" },
+      el("span", { class: "muted" }, [x.resolution, x.source, x.size ? bytes(x.size) : "",
+        x.seeders != null ? `${x.seeders} seeders` : "", x.indexer].filter(Boolean).join(" · ")), el("br"),
+      el("button", { type: "button", "aria-label": `Play ${x.title} on TV`, onclick: () => playRelease(x) }, "Play on TV"))));
+}
+
+async function playRelease(x) {
+  try {
+    const added = await api("POST", "/search/add", { indexer_id: x.indexer_id, link: x.link });
+    await playOnTv({ info_hash: added.info_hash });
+  } catch (err) { say(err.message); }
+}
 
 async function subscribe(showTitle) {
   try {

@@ -1,0 +1,73 @@
+"""`/api/v1/search`: releases found by the indexers, as episodes; and adding one of them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from ..errors import FetchFailed, NotFound, ServiceError
+from ..search.searcher import Query
+from ..search.secret import redact, redacted, restored
+from ..sources import add_source
+from .body import invalid, json_body, optional_int, optional_text, page, paged
+from .context import engine, indexers, searcher
+from .limits import fetch_slots
+from .torrents import _detail
+
+bp = Blueprint("search", __name__, url_prefix="/api/v1/search")
+
+
+class NoIndexers(NotFound):
+    code = "no_indexers"
+
+
+@bp.get("")
+def search() -> ResponseReturnValue:
+    """`?q=&season=&episode=&indexer=&limit=&offset=`: every indexer (or the one asked) at
+    once; the episodes found, best-seeded first, and how each indexer did."""
+    q = " ".join(request.args.get("q", "").split())
+    if not q or len(q) > 200:
+        raise invalid("q", "is the text to search for, 1 to 200 characters")
+    numbers = {}
+    for name in ("season", "episode", "indexer"):
+        raw = request.args.get(name)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+            raise invalid(name, "is a whole number")
+        numbers[name] = int(raw) if raw is not None else None
+    if numbers["episode"] is not None and numbers["season"] is None:
+        raise invalid("season", "is needed with episode")
+    limit, offset = page()
+    with fetch_slots().held():  # a search holds its request thread up to its deadline
+        outcome = searcher().search(Query(q, numbers["season"], numbers["episode"]),
+                                    numbers["indexer"])
+    if not outcome.indexers:
+        raise NoIndexers("no indexer is configured: add a Torznab indexer (Jackett, Prowlarr) "
+                         "first")
+    if all(i["state"] == "error" for i in outcome.indexers):
+        first = outcome.indexers[0]
+        raise FetchFailed(f"no indexer answered: {first['message']}", code="search_failed")
+    answer = paged("results", outcome.results[offset:offset + limit], len(outcome.results),
+                   limit, offset)
+    return jsonify({**answer, "indexers": outcome.indexers,
+                    "errors": [i for i in outcome.indexers if i["state"] == "error"]})
+
+
+@bp.post("/add")
+def add() -> ResponseReturnValue:
+    """`{"indexer_id": id, "link": a result's link}`: the release added as a torrent (the
+    indexer's key put back into a link to the indexer's own server)."""
+    body = json_body()
+    indexer_id = optional_int(body, "indexer_id", low=1)
+    link = optional_text(body, "link", 8000)
+    if indexer_id is None:
+        raise invalid("indexer_id", "is the id of the indexer that found the release")
+    if not link or not link.lower().startswith(("magnet:", "http://", "https://")):
+        raise invalid("link", "is the release's magnet or http(s) link from the search answer")
+    indexer = indexers().store.get(indexer_id)
+    try:
+        added = add_source(engine(), restored(link, indexer.api_key, indexer.url),
+                           fetch_slots=fetch_slots(), shown_as=redact(link))
+    except ServiceError as exc:
+        raise redacted(exc, indexer.api_key) from None
+    return jsonify({**_detail(added.info_hash), "warnings": added.warnings}), \
+        201 if added.created else 200
