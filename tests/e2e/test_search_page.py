@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from devices_support import pair
-from test_remote_page import browser, page, shot, until  # noqa: F401  (fixtures)
+from phone import shot, until
 from torznab import TorznabServer, three_indexers
 from tv_standin import TvStandIn
 
@@ -26,7 +26,7 @@ def torznab() -> Iterator[TorznabServer]:
     made.close()
 
 
-def test_search_subscribe_and_play_a_found_release(page: Any,  # noqa: F811
+def test_search_subscribe_and_play_a_found_release(page: Any,
                                                     make_service: Callable[..., Service],
                                                     torznab: TorznabServer,
                                                     tmp_path: Path) -> None:
