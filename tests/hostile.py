@@ -248,6 +248,13 @@ def big_length(server: HostileServer, conn: socket.socket, path: str,
     server.stopping.wait()
 
 
+def odd_length(server: HostileServer, conn: socket.socket, path: str,
+               headers: dict[str, str]) -> None:
+    """A Content-Length of "²" (latin-1 0xB2): str.isdigit() says yes, int() says no."""
+    _send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\nConnection: close\r\n\r\n"
+          + server.torrent)
+
+
 def conditional(server: HostileServer, conn: socket.socket, path: str,
                 headers: dict[str, str]) -> None:
     """An ETag'd, Last-Modified resource that honours If-None-Match / If-Modified-Since."""
@@ -277,6 +284,6 @@ ROUTES: dict[str, Callable[[HostileServer, socket.socket, str, dict[str, str]], 
     "longline": long_header, "drip": drip, "dripstatus": drip_status, "stall": stall,
     "loop": loop, "chain": chain, "badredirect": bad_redirect, "gzip": gzipped,
     "deflate": deflated, "truncgzip": truncated_gzip, "bomb": bomb, "big": big,
-    "biglength": big_length,
+    "biglength": big_length, "oddlength": odd_length,
     "conditional": conditional, "status": status, "br": unknown_encoding,
 }

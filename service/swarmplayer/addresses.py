@@ -9,6 +9,7 @@ import re
 import socket
 
 from .errors import BadInput
+from .units import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,11 @@ def peer_address(text: str) -> tuple[str, int]:
         bracketed = True
     else:
         bracketed = False
-    if (not sep or not host or not port.isdigit() or not 0 < int(port) < 65536
+    number = whole_number(port) if port == port.strip() else None
+    if (not sep or not host or number is None or not 0 < number < 65536
             or bad_host(host) or (bracketed and ":" not in host)):
         raise BadInput(f"a peer is host:port, not {str(text)[:80]!r}", code="invalid_peer")
-    return host, int(port)
+    return host, number
 
 
 def host_port(host: str, port: int) -> str:

@@ -14,7 +14,7 @@ from .errors import BadInput, ServiceError
 from .feeds.match import ACTIONS, QUALITIES
 from .fetch import check_url
 from .playback import ApiClient
-from .units import parse_amount
+from .units import parse_amount, whole_number
 
 COMMANDS = ("feeds", "subscribe", "subscriptions", "unsubscribe")
 REFRESH_TIMEOUT = 180.0  # a poll is bounded by the fetch deadline and the worker's timeout
@@ -212,10 +212,11 @@ def _wait_polled(api: ApiClient, before: dict[int, dict[str, Any]],
 def _subscribe(api: ApiClient, args: argparse.Namespace, out: TextIO) -> int:
     target = args.target.strip()
     body: dict[str, Any]
-    if target.isdigit() and not args.by_name:
-        _call(api, "GET", f"/api/v1/feeds/{target}",
+    feed_id = whole_number(target)
+    if feed_id is not None and not args.by_name:
+        _call(api, "GET", f"/api/v1/feeds/{feed_id}",
               FEEDS_HINT + "; for a show named so, give --show")
-        body = {"feed_id": int(target)}
+        body = {"feed_id": feed_id}
     elif "://" in target and not args.by_name:
         feed = api.call("POST", "/api/v1/feeds", {"url": target})
         body = {"feed_id": feed["id"]}
@@ -261,10 +262,11 @@ def _service_url(text: str) -> str:
 
 def _whole(low: int) -> Any:
     def whole(text: str) -> int:
-        if not text.strip().isdigit() or int(text) < low:
+        number = whole_number(text)
+        if number is None or number < low:
             raise argparse.ArgumentTypeError(f"give a whole number of at least {low}, "
                                              f"not {text!r}")
-        return int(text)
+        return number
     return whole
 
 

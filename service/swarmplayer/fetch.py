@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from .addresses import bad_host
 from .errors import BadInput, FetchFailed, TooLarge, one_line, shown
+from .units import whole_number
 
 USER_AGENT = "SwarmPlayer/0.1"
 CHUNK = 64 * 1024
@@ -202,8 +203,8 @@ def _read_body(url: str, response: http.client.HTTPResponse, max_bytes: int) -> 
         decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
     elif encoding == "identity":
         decoder = None
-        length = response.getheader("Content-Length")
-        if length and length.strip().isdigit() and int(length) > max_bytes:
+        length = whole_number(response.getheader("Content-Length") or "")
+        if length is not None and length > max_bytes:
             raise TooLarge(f"{_site(url)} sends more than {max_bytes} bytes")
     else:
         raise FetchFailed(f"{_site(url)} sends an unknown encoding {shown(encoding, 20)}")

@@ -11,6 +11,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .units import whole_number
+
 MiB = 1 << 20
 GiB = 1 << 30
 AUTO = "auto"
@@ -125,9 +127,10 @@ def parse_tuning(raw: object) -> dict[str, int]:
         name, sep, value = (s.strip() for s in part.partition("="))
         if not sep or name not in known:
             raise ValueError(f"{part!r} is not name=value with a name among {', '.join(known)}")
-        if not value.isdigit() or int(value) < 1:
+        number = whole_number(value)
+        if number is None or number < 1:
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
-        result[name] = int(value)
+        result[name] = number
     return result
 
 

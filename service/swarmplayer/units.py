@@ -1,4 +1,5 @@
-"""Amounts as users write them in the config: disk space in bytes or as a share of the disk.
+"""Numbers as users, peers and servers write them: whole numbers, and disk space in bytes or as
+a share of the disk.
 
 Ground floor: imports nothing of SwarmPlayer, so config.py and the cache policy both use it.
 """
@@ -25,6 +26,16 @@ class Amount:
 
     def __str__(self) -> str:
         return f"{self.value:g}%" if self.percent else f"{int(self.value)} bytes"
+
+
+def whole_number(text: str) -> int | None:
+    """The whole number `text` spells in ASCII digits (spaces around allowed), else None.
+
+    Not `str.isdigit()`: it also admits digits that int() refuses ("²") and int() reads
+    non-ASCII ones ("٣"): a value from outside either passes both checks or neither.
+    """
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def parse_amount(raw: object) -> Amount:

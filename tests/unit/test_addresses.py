@@ -19,7 +19,8 @@ def test_peer_address(text: str, expected: tuple[str, int]):
     assert addresses.peer_address(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "host", "host:", ":6881", "h:0", "h:65536", "h:x1", "[]:1"])
+@pytest.mark.parametrize("text", ["", "host", "host:", ":6881", "h:0", "h:65536", "h:x1", "[]:1",
+                                  "h:\u00b2", "h:\u0663", "h: 1"])
 def test_peer_address_refuses(text: str):
     with pytest.raises(BadInput) as refused:
         addresses.peer_address(text)

@@ -69,7 +69,8 @@ def test_an_out_of_range_port_never_connects(monkeypatch: pytest.MonkeyPatch) ->
         fetch("http://127.0.0.1:99999/a.torrent", max_bytes=1000)
 
 
-@pytest.mark.parametrize("route", ["ok", "gzip", "deflate", "chain/5"])
+# oddlength: a Content-Length int() cannot read is no length: the body runs to the close.
+@pytest.mark.parametrize("route", ["ok", "gzip", "deflate", "chain/5", "oddlength"])
 def test_good_answers_come_back_decoded(hostile: HostileServer, route: str) -> None:
     got = fetch(f"{hostile.url}/{route}", max_bytes=len(TORRENT))
     assert got.body == TORRENT and got.status == 200 and not got.not_modified

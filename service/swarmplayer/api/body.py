@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 
 from ..errors import BadInput
+from ..units import whole_number
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -78,11 +79,11 @@ def page() -> tuple[int, int]:
     """(limit, offset) from the query string."""
     values = []
     for name, default, high in (("limit", DEFAULT_PAGE, MAX_PAGE), ("offset", 0, None)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or (high is not None and not 1 <= int(raw) <= high):
+        value = whole_number(request.args.get(name, str(default)))
+        if value is None or (high is not None and not 1 <= value <= high):
             bound = f"1 to {high}" if high else "0 or more"
             raise invalid(name, f"is a whole number, {bound}")
-        values.append(int(raw))
+        values.append(value)
     return values[0], values[1]
 
 

@@ -9,6 +9,7 @@ from ..errors import FetchFailed, NotFound, ServiceError
 from ..search.searcher import Query
 from ..search.secret import redact, redacted, restored
 from ..sources import add_source
+from ..units import whole_number
 from .body import invalid, json_body, optional_int, optional_text, page, paged
 from .context import engine, indexers, searcher
 from .limits import fetch_slots
@@ -31,9 +32,9 @@ def search() -> ResponseReturnValue:
     numbers = {}
     for name in ("season", "episode", "indexer"):
         raw = request.args.get(name)
-        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        numbers[name] = None if raw is None else whole_number(raw[:7])
+        if raw is not None and (numbers[name] is None or len(raw) > 6):
             raise invalid(name, "is a whole number")
-        numbers[name] = int(raw) if raw is not None else None
     if numbers["episode"] is not None and numbers["season"] is None:
         raise invalid("season", "is needed with episode")
     limit, offset = page()

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..feeds.store import label
+from ..units import whole_number
 from .body import invalid, page, paged
 from .context import library, prefetcher
 
@@ -70,11 +71,12 @@ def show(show_id: int) -> ResponseReturnValue:
 @bp.get("/<int:show_id>/episodes")
 def episodes(show_id: int) -> ResponseReturnValue:
     limit, offset = page()
-    season = request.args.get("season")
-    if season is not None and not season.isdigit():
+    raw = request.args.get("season")
+    season = None if raw is None else whole_number(raw)
+    if raw is not None and season is None:
         raise invalid("season", "is a season number")
     feeds = library().feeds
     feeds.show(show_id)
-    found = feeds.episodes(show_id, int(season) if season else None, limit, offset)
+    found = feeds.episodes(show_id, season, limit, offset)
     return jsonify(paged("episodes", [episode_json(e) for e in found.rows], found.total,
                          limit, offset))

@@ -81,7 +81,7 @@ class Pairing:
     def claim(self, code: object, client: str) -> None:
         """Use up `code`; raises WrongCode (also for an expired or used one), or
         TooManyAttempts while the client or the box has had too many wrong ones."""
-        if not isinstance(code, str) or not (len(code) == 6 and code.isdigit()):
+        if not isinstance(code, str) or not (len(code) == 6 and code.isascii() and code.isdigit()):
             raise BadInput("a pairing code is 6 digits", code="invalid_field")
         now = self._now()
         with self._lock:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import BadInput, NotFound
 from ..store import Store
+from ..units import whole_number
 
 MAX_NAME = 64
 
@@ -102,6 +103,7 @@ class StreamSigner:
 
     def valid(self, info_hash: str, token: str) -> bool:
         expires_text, _, signature = token.partition(".")
-        if not expires_text.isdigit() or int(expires_text) < time.time():
+        expires = whole_number(expires_text) if expires_text == expires_text.strip() else None
+        if expires is None or expires < time.time():
             return False
-        return hmac.compare_digest(signature, self._sign(info_hash, int(expires_text)))
+        return hmac.compare_digest(signature, self._sign(info_hash, expires))
