@@ -184,6 +184,11 @@ class Client:
     def search(self, q: str) -> dict[str, Any]:
         return self._call("GET", "/search", query={"q": q})
 
+    def search_add(self, indexer_id: int, link: str) -> dict[str, Any]:
+        """A release a search found, added as a torrent (the service puts the indexer's key
+        back into its link)."""
+        return self._call("POST", "/search/add", {"indexer_id": indexer_id, "link": link})
+
     # ---- pairing and devices -----------------------------------------------------------------
 
     def pairing_code(self) -> dict[str, Any]:
@@ -252,10 +257,6 @@ class CommandStream:
         self.interrupt()
         self.response.close()
         self.conn.close()
-    def search_add(self, indexer_id: int, link: str) -> dict[str, Any]:
-        """A release a search found, added as a torrent (the service puts the indexer's key
-        back into its link)."""
-        return self._call("POST", "/search/add", {"indexer_id": indexer_id, "link": link})
 
 
 def _query_value(value: Any) -> str:
