@@ -17,9 +17,8 @@ import urllib.request
 from pathlib import Path
 
 from .child import ROOT, STOP_TIMEOUT, ChildError
-from .serve import write_config
 from .stock import free_port
-from .swarm import BaselineClient
+from .swarm import BaselineClient, service_config
 
 NODE_BIN = ROOT / "bench" / "node_modules" / ".bin"
 START_TIMEOUT = 60.0
@@ -122,10 +121,8 @@ class ColdService(ProcessClient):
     def __init__(self, data_dir: Path) -> None:
         super().__init__(data_dir)
         self.port = free_port()
-        self.config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
-            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": self.port,
-            "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
-            "enable_upnp": False, "enable_natpmp": False, "local_peers_rate_limited": True})
+        self.config = service_config(data_dir.parent / f"{data_dir.name}.toml", data_dir,
+                                     http_port=self.port)
         self.api = f"http://127.0.0.1:{self.port}"
         self.info_hash = ""
 

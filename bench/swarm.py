@@ -16,6 +16,17 @@ from .serve import ServeProcess, write_config
 SERVICE_START_TIMEOUT = 60.0
 
 
+def service_config(path: Path, data_dir: Path, http_port: int = 0, bt_port: int = 0) -> Path:
+    """The service's config file for a run: loopback only, every discovery off (mDNS would
+    leave 127.0.0.1, and zeroconf's threads and sockets would count in its footprint), local
+    peers rate-limited so the seeders' caps hold."""
+    return write_config(path, {
+        "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": http_port,
+        "listen_interfaces": f"127.0.0.1:{bt_port}", "enable_dht": False,
+        "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+        "discovery": False, "local_peers_rate_limited": True})
+
+
 class Client(Protocol):
     """A streaming client under test: asked to play, it answers a URL a player can read."""
 
@@ -55,11 +66,8 @@ class ServiceClient:
 
     def __init__(self, data_dir: Path, bt_port: int = 0) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
-            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": 0,
-            "listen_interfaces": f"127.0.0.1:{bt_port}", "enable_dht": False,
-            "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-            "local_peers_rate_limited": True})
+        config = service_config(data_dir.parent / f"{data_dir.name}.toml", data_dir,
+                                bt_port=bt_port)
         self.process = ServeProcess(config, cwd=ROOT)
         self.process.launch()
         self.pid = self.process.pid
