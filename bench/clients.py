@@ -1,6 +1,7 @@
 """Clients measured from the moment their process starts: the competitors from npm (peerflix,
-webtorrent-cli), the service cold (`swarmplayer play` with no service running), and the naive
-libtorrent streaming client (sequential + deadlines on the next pieces)."""
+webtorrent-cli), the service cold (`swarmplayer play` with no service running), the naive
+libtorrent streaming client (sequential + deadlines on the next pieces) and the sequential
+baseline."""
 
 from __future__ import annotations
 
@@ -150,10 +151,18 @@ class ColdService(ProcessClient):
 
 
 class NaiveClient(BaselineClient):
-    """The 60-line client: sequential, plus deadlines on the next pieces of each read."""
+    """The 60-line client: sequential, plus deadlines on the next pieces of each read; its
+    process starts when asked to play."""
 
     def __init__(self, data_dir: Path) -> None:
-        super().__init__(data_dir, NAIVE_DEADLINES)
+        super().__init__(data_dir, NAIVE_DEADLINES, start_at_play=True)
+
+
+class ProcessBaseline(BaselineClient):
+    """Today's sequential baseline, its process started when asked to play."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir, start_at_play=True)
 
 
 def _drain(proc: subprocess.Popen[str]) -> None:

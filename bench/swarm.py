@@ -98,20 +98,33 @@ class ServiceClient:
 
 class BaselineClient:
     """The plain sequential libtorrent client with its naive file server (bench.baseline);
-    with `deadlines`, the naive streaming client (deadlines on that many pieces of each read)."""
+    with `deadlines`, the naive streaming client (deadlines on that many pieces of each read).
+    `start_at_play`: its process starts when asked to play (the stock swarm's competitors)."""
 
-    def __init__(self, data_dir: Path, deadlines: int = 0) -> None:
-        self.child = Child("bench.baseline", str(data_dir), "--deadlines", str(deadlines))
+    def __init__(self, data_dir: Path, deadlines: int = 0, start_at_play: bool = False) -> None:
+        self.args = (str(data_dir), "--deadlines", str(deadlines))
+        self.child: Child | None = None
+        self.pid = 0  # until its process starts (runs.measure meters it from then)
+        if not start_at_play:
+            self._start()
+
+    def _start(self) -> Child:
+        self.child = Child("bench.baseline", *self.args)
         self.pid = self.child.pid
+        return self.child
 
     def play(self, torrent: Path, peers: list[str]) -> str:
-        return str(self.child.call("add", torrent=str(torrent), peers=peers)["url"])
+        """Add the torrent; with `start_at_play`, its process starts here first, so that its
+        clock counts its start as a competitor's does (peerflix, webtorrent: bench.clients)."""
+        child = self.child or self._start()
+        return str(child.call("add", torrent=str(torrent), peers=peers)["url"])
 
     def downloaded(self) -> int:
-        return int(self.child.call("stats")["downloaded"])
+        return int(self.child.call("stats")["downloaded"]) if self.child else 0
 
     def stop(self) -> None:
-        self.child.stop()
+        if self.child is not None:
+            self.child.stop()
 
 
 def name_origin(torrent: Path, origin: str, out: Path) -> Path:
