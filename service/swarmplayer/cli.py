@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from . import __version__, malloc
 from .config import ENV_PREFIX, Config, ConfigError
@@ -117,17 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _adder(source: str) -> Callable[[Any], None]:
-    """Adds `source` to a service's engine as it starts, before its HTTP side: the play request
-    that follows finds it added (or says why it could not be)."""
-    def add(engine: Any) -> None:
-        from .sources import add_source
-
-        with contextlib.suppress(ServiceError):  # the play request's answer reports it
-            add_source(engine, source)
-    return add
-
-
 def _run(args: argparse.Namespace) -> int:
     if args.command == "make-tstream":
         from .tstream_maker import make_tstream_file
@@ -177,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
         play(api, args.source, peers=args.peer, file_index=args.file_index,
              prebuffer_s=args.prebuffer, player=args.player)
         return 0
-    service = Service(config).start(prime=_adder(args.source))
+    service = Service(config).start()
     try:
         play(ApiClient(service.url), args.source, peers=args.peer, file_index=args.file_index,
              prebuffer_s=args.prebuffer, player=args.player)

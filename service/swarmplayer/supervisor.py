@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from waitress import wasyncore
@@ -13,6 +12,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from . import profiles
+from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
@@ -62,7 +62,9 @@ class Service:
         logging.getLogger("waitress").addFilter(_WAITRESS_FILTER)  # once: filters are a set
         self.prefetcher = Prefetcher(self.engine, config)
         self.library = Library(self.engine, self.store, self.prefetcher)
-        self.app: Any = None  # the Flask app, made by start()
+        self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
+                              library=self.library,
+                              prefetcher=self.prefetcher)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -74,20 +76,10 @@ class Service:
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         return f"http://{host}:{self._server.effective_port}"
 
-    def start(self, prime: Callable[[Engine], object] | None = None) -> Service:
-        """Start every component; `prime` runs on the started engine before the HTTP side
-        loads (cold `swarmplayer play` adds its torrent there: its peers are dialled while
-        Flask and the API import, about 0.15 s of a 0.3 s start)."""
+    def start(self) -> Service:
         self.engine.start()
         # The governor first: the profile's limits are in force before anything else runs.
         self.governor.start()
-        if prime is not None:
-            prime(self.engine)
-        from .api import create_app  # Flask: after the engine, which needs none of it
-
-        self.app = create_app(self.engine, self.config, janitor=self.janitor,
-                              governor=self.governor, library=self.library,
-                              prefetcher=self.prefetcher)
         self.janitor.start()
         self.seeder.start()
         self.prefetcher.start()
