@@ -37,12 +37,14 @@ addon:
 		-o build/plugin.video.swarmplayer-$(ADDON_VERSION).zip $$(git stash create | grep . || echo HEAD)
 	@echo build/plugin.video.swarmplayer-$(ADDON_VERSION).zip
 
-# The competitors (peerflix, webtorrent-cli) from the lock file. No install scripts: one
-# dependency's insists on pnpm, and prebuilt native add-ons would come from GitHub; every one
-# has a pure-JavaScript fallback.
+# The competitors (peerflix, webtorrent-cli) at the lock file's versions. No install scripts:
+# one dependency's insists on pnpm, and prebuilt native add-ons would come from GitHub; every
+# one has a pure-JavaScript fallback. `npm install --no-save`, not `npm ci`: webtorrent-cli's
+# optional airplay-js@^0.3.0 is on no registry (404), so the lock cannot hold it, and npm ci
+# refuses a lock without every optional dependency; npm install skips it and changes nothing.
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	tools/bootstrap.sh bench
-	cd bench && npm ci --ignore-scripts --no-audit --no-fund
+	cd bench && npm install --ignore-scripts --no-audit --no-fund --no-save
 	touch $@
 
 clean:

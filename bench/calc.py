@@ -32,6 +32,16 @@ def physical_limit(pieces: int, piece_size: int, capacity: float, rtt: float,
     return pieces * piece_size / capacity + round_trips * rtt + decoder_seconds
 
 
+def tick_waits(steps: int, tick: float) -> float:
+    """Expected seconds that a peer answering only on its rate limiter's tick (every `tick`
+    seconds) adds to `steps` exchanges in a row that each need its answer: the first request
+    lands at a random phase of its tick (half a tick's wait on average), each later one just
+    after a tick (a whole tick's wait)."""
+    if steps < 0 or tick < 0:
+        raise ValueError("steps and tick must not be negative")
+    return (steps - 0.5) * tick if steps else 0.0
+
+
 class PlayerModel:
     """A player that plays bytes at the media's pace once it has `start_buffer` seconds.
 

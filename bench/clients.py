@@ -1,6 +1,7 @@
 """Clients measured from the moment their process starts: the competitors from npm (peerflix,
-webtorrent-cli), the service cold (`swarmplayer play` with no service running), and the naive
-libtorrent streaming client (sequential + deadlines on the next pieces)."""
+webtorrent-cli), the service cold (`swarmplayer play` with no service running), the naive
+libtorrent streaming client (sequential + deadlines on the next pieces) and the sequential
+baseline."""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ import urllib.request
 from pathlib import Path
 
 from .child import ROOT, STOP_TIMEOUT, ChildError
-from .serve import write_config
 from .stock import free_port
-from .swarm import BaselineClient
+from .swarm import BaselineClient, service_config
 
 NODE_BIN = ROOT / "bench" / "node_modules" / ".bin"
 START_TIMEOUT = 60.0
@@ -122,10 +122,8 @@ class ColdService(ProcessClient):
     def __init__(self, data_dir: Path) -> None:
         super().__init__(data_dir)
         self.port = free_port()
-        self.config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
-            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": self.port,
-            "listen_interfaces": "127.0.0.1:0", "enable_dht": False, "enable_lsd": False,
-            "enable_upnp": False, "enable_natpmp": False, "local_peers_rate_limited": True})
+        self.config = service_config(data_dir.parent / f"{data_dir.name}.toml", data_dir,
+                                     http_port=self.port)
         self.api = f"http://127.0.0.1:{self.port}"
         self.info_hash = ""
 
@@ -153,10 +151,18 @@ class ColdService(ProcessClient):
 
 
 class NaiveClient(BaselineClient):
-    """The 60-line client: sequential, plus deadlines on the next pieces of each read."""
+    """The 60-line client: sequential, plus deadlines on the next pieces of each read; its
+    process starts when asked to play."""
 
     def __init__(self, data_dir: Path) -> None:
-        super().__init__(data_dir, NAIVE_DEADLINES)
+        super().__init__(data_dir, NAIVE_DEADLINES, start_at_play=True)
+
+
+class ProcessBaseline(BaselineClient):
+    """Today's sequential baseline, its process started when asked to play."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir, start_at_play=True)
 
 
 def _drain(proc: subprocess.Popen[str]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import calc
 from .child import ChildError
-from .clients import ColdService, NaiveClient, Peerflix, WebTorrent
+from .clients import ColdService, NaiveClient, Peerflix, ProcessBaseline, WebTorrent
 from .decode import DecodeFailed, LocalDecode, first_frame, local_decode
 from .delay import DelayRelay
 from .meter import Meter
@@ -35,6 +35,13 @@ ORIGIN_HOST = "127.0.0.2"
 # request → first block. After a seek the connections are up: request → first block.
 STARTUP_ROUND_TRIPS = 4
 SEEK_ROUND_TRIPS = 1
+# The stock swarm's seeders send, protocol messages included, only on their rate limiter's
+# tick: libtorrent's default tick_interval and transmission's bandwidth period, both 500 ms.
+# Before the first block three answers wait for one (handshake; extension handshake and
+# unchoke; the blocks), after a seek one (the blocks): bench/NOTES.md has the trace.
+STOCK_TICK = 0.5
+STARTUP_TICK_STEPS = 3
+SEEK_TICK_STEPS = 1
 
 NAN = float("nan")
 CLIENTS: dict[str, Callable[[Path], Client]] = {
@@ -43,7 +50,7 @@ CLIENTS: dict[str, Callable[[Path], Client]] = {
 # `swarmplayer play` with none running, and the competitors, each timed from its own start.
 STOCK_CLIENTS: dict[str, Callable[[Path], Client]] = {
     "service": ServiceClient, "service, cold": ColdService, "naive deadlines": NaiveClient,
-    "peerflix": Peerflix, "webtorrent": WebTorrent, "baseline": BaselineClient}
+    "peerflix": Peerflix, "webtorrent": WebTorrent, "baseline": ProcessBaseline}
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,9 @@ class Limits:
     decoder_startup: float
     decoder_seek: float
     rtt: float
+    # The same with the stock seeders' ticks waited for (STOCK_TICK): what their protocol allows.
+    startup_ticks: float = NAN
+    seek_ticks: float = NAN
 
 
 @dataclass
@@ -133,11 +143,14 @@ def limits(sample: Sample, rtt: float) -> tuple[Limits, LocalDecode]:
     capacity = ORIGIN_RATE + EXTRA_RATE
     # After the seek the header and index are there already: only new pieces cost transfer.
     seek_pieces = len(seek.pieces - start.pieces)
+    startup = calc.physical_limit(len(start.pieces), PIECE_SIZE, capacity, rtt,
+                                  STARTUP_ROUND_TRIPS, start.seconds)
+    after_seek = calc.physical_limit(seek_pieces, PIECE_SIZE, capacity, rtt, SEEK_ROUND_TRIPS,
+                                     seek.seconds)
     return Limits(
-        startup=calc.physical_limit(len(start.pieces), PIECE_SIZE, capacity, rtt,
-                                    STARTUP_ROUND_TRIPS, start.seconds),
-        seek=calc.physical_limit(seek_pieces, PIECE_SIZE, capacity, rtt, SEEK_ROUND_TRIPS,
-                                 seek.seconds),
+        startup=startup, seek=after_seek,
+        startup_ticks=startup + calc.tick_waits(STARTUP_TICK_STEPS, STOCK_TICK),
+        seek_ticks=after_seek + calc.tick_waits(SEEK_TICK_STEPS, STOCK_TICK),
         startup_pieces=len(start.pieces), seek_pieces=seek_pieces,
         decoder_startup=start.seconds, decoder_seek=seek.seconds, rtt=rtt,
     ), seek

@@ -16,6 +16,17 @@ from .serve import ServeProcess, write_config
 SERVICE_START_TIMEOUT = 60.0
 
 
+def service_config(path: Path, data_dir: Path, http_port: int = 0, bt_port: int = 0) -> Path:
+    """The service's config file for a run: loopback only, every discovery off (mDNS would
+    leave 127.0.0.1, and zeroconf's threads and sockets would count in its footprint), local
+    peers rate-limited so the seeders' caps hold."""
+    return write_config(path, {
+        "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": http_port,
+        "listen_interfaces": f"127.0.0.1:{bt_port}", "enable_dht": False,
+        "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+        "discovery": False, "local_peers_rate_limited": True})
+
+
 class Client(Protocol):
     """A streaming client under test: asked to play, it answers a URL a player can read."""
 
@@ -55,11 +66,8 @@ class ServiceClient:
 
     def __init__(self, data_dir: Path, bt_port: int = 0) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        config = write_config(data_dir.parent / f"{data_dir.name}.toml", {
-            "data_dir": str(data_dir), "http_host": "127.0.0.1", "http_port": 0,
-            "listen_interfaces": f"127.0.0.1:{bt_port}", "enable_dht": False,
-            "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-            "local_peers_rate_limited": True})
+        config = service_config(data_dir.parent / f"{data_dir.name}.toml", data_dir,
+                                bt_port=bt_port)
         self.process = ServeProcess(config, cwd=ROOT)
         self.process.launch()
         self.pid = self.process.pid
@@ -90,20 +98,33 @@ class ServiceClient:
 
 class BaselineClient:
     """The plain sequential libtorrent client with its naive file server (bench.baseline);
-    with `deadlines`, the naive streaming client (deadlines on that many pieces of each read)."""
+    with `deadlines`, the naive streaming client (deadlines on that many pieces of each read).
+    `start_at_play`: its process starts when asked to play (the stock swarm's competitors)."""
 
-    def __init__(self, data_dir: Path, deadlines: int = 0) -> None:
-        self.child = Child("bench.baseline", str(data_dir), "--deadlines", str(deadlines))
+    def __init__(self, data_dir: Path, deadlines: int = 0, start_at_play: bool = False) -> None:
+        self.args = (str(data_dir), "--deadlines", str(deadlines))
+        self.child: Child | None = None
+        self.pid = 0  # until its process starts (runs.measure meters it from then)
+        if not start_at_play:
+            self._start()
+
+    def _start(self) -> Child:
+        self.child = Child("bench.baseline", *self.args)
         self.pid = self.child.pid
+        return self.child
 
     def play(self, torrent: Path, peers: list[str]) -> str:
-        return str(self.child.call("add", torrent=str(torrent), peers=peers)["url"])
+        """Add the torrent; with `start_at_play`, its process starts here first, so that its
+        clock counts its start as a competitor's does (peerflix, webtorrent: bench.clients)."""
+        child = self.child or self._start()
+        return str(child.call("add", torrent=str(torrent), peers=peers)["url"])
 
     def downloaded(self) -> int:
-        return int(self.child.call("stats")["downloaded"])
+        return int(self.child.call("stats")["downloaded"]) if self.child else 0
 
     def stop(self) -> None:
-        self.child.stop()
+        if self.child is not None:
+            self.child.stop()
 
 
 def name_origin(torrent: Path, origin: str, out: Path) -> Path:

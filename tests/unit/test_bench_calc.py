@@ -13,6 +13,7 @@ from bench.calc import (
     physical_limit,
     pieces_of_ranges,
     ratios,
+    tick_waits,
 )
 
 KIB = 1024
@@ -54,6 +55,20 @@ def test_physical_limit_of_nothing_to_fetch_is_the_decoder_alone():
 def test_physical_limit_needs_a_capacity():
     with pytest.raises(ValueError):
         physical_limit(1, 256 * KIB, 0, 0.0, 1, 0.1)
+
+
+def test_tick_waits_are_half_a_tick_then_a_whole_one_per_answer():
+    assert tick_waits(3, 0.5) == pytest.approx(1.25)  # handshake, unchoke, first blocks
+    assert tick_waits(1, 0.5) == pytest.approx(0.25)
+    assert tick_waits(0, 0.5) == 0.0
+    assert tick_waits(2, 0.0) == 0.0  # a peer that sends at once
+
+
+def test_tick_waits_refuse_negative_figures():
+    with pytest.raises(ValueError):
+        tick_waits(-1, 0.5)
+    with pytest.raises(ValueError):
+        tick_waits(1, -0.5)
 
 
 # ---- the player model ---------------------------------------------------------------------

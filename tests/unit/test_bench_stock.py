@@ -44,7 +44,8 @@ def test_turned_rotates_so_each_repetition_starts_with_another_client():
 def _rep(service: float, cold: float, others: dict[str, float], seek: float = 1.0,
          mode: str = "stock, loopback") -> Repetition:
     limits = Limits(startup=0.5, seek=0.5, startup_pieces=2, seek_pieces=1,
-                    decoder_startup=0.1, decoder_seek=0.1, rtt=0.0001)
+                    decoder_startup=0.1, decoder_seek=0.1, rtt=0.0001,
+                    startup_ticks=1.75, seek_ticks=0.75)
     clients = {name: Measured(startup=2.0, seek=2.0) for name in STOCK_CLIENTS}
     clients["service"] = Measured(startup=service, seek=seek, peak_rss_mb=55.0)
     clients["service, cold"] = Measured(startup=cold, seek=seek)
@@ -78,6 +79,9 @@ def test_stock_verdicts_hold_the_issue_bar():
     assert seek.value == pytest.approx(0.5) and seek.met
     assert found["seek / limit, MP4, moov at end, stock, loopback"].value == pytest.approx(2.0)
     assert "startup / limit, MP4, moov at end, stock, loopback" not in found
+    ticks = "limit with the seeders' ticks, MP4, moov at end, stock, loopback"
+    assert found[f"play request → first frame / {ticks}"].value == pytest.approx(0.65 / 1.75)
+    assert found[f"seek / {ticks}"].value == pytest.approx(1.0 / 0.75)
     assert "offload, single client, median" not in found  # no own-swarm run
 
 
@@ -86,6 +90,7 @@ def test_render_has_a_row_for_every_client_of_the_stock_swarm():
     for name in STOCK_CLIENTS:
         assert f"| MP4, moov at end, stock, loopback | {name} |" in text
     assert "the service ÷ the best competitor" in text
+    assert "| MP4, moov at end, stock, loopback | 1.75 | 0.34 | 0.75 | 1.33 |" in text
     assert "transmission-daemon" in text and "opentracker" in text
 
 
