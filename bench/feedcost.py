@@ -117,7 +117,7 @@ def repetition(site: FeedServer, work: Path, turn: int) -> dict[str, Poll]:
     """The three polls on a fresh database, in the order of this turn."""
     store = Store(work / f"feeds-{turn}.db")
     feeds = FeedStore(store)
-    poller = Poller(feeds, lambda episodes: _match(feeds, episodes))
+    poller = Poller(feeds, lambda episodes, _started: _match(feeds, episodes))
     old = episode_items(f"Bench Show {turn}", ITEMS // 2)
     new = episode_items(f"Bench Show {turn}", ITEMS // 2 + 1)[-1]
     paths = {"first": f"/{turn}/feed.xml", "next": f"/{turn}/feed.xml",

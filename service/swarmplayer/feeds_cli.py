@@ -13,12 +13,11 @@ from typing import Any, TextIO
 from .errors import BadInput, ServiceError
 from .feeds.match import ACTIONS, QUALITIES
 from .fetch import check_url
-from .playback import ApiClient
+from .playback import API_TIMEOUT, ApiClient
 from .units import parse_amount, whole_number
 
 COMMANDS = ("feeds", "subscribe", "subscriptions", "unsubscribe")
-REFRESH_TIMEOUT = 180.0  # a poll is bounded by the fetch deadline and the worker's timeout
-REFRESH_EVERY = 0.5  # seconds between looks at the feed's state while it is polled
+REFRESH_WAIT = 60.0  # the most the API waits for a poll (api/feeds.py MAX_WAIT)
 LIST_PAGE = 200
 FEEDS_HINT = "see the ids with `swarmplayer feeds list`"
 SUBS_HINT = "see the ids with `swarmplayer subscriptions list`"
@@ -107,10 +106,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None,
 
 
 def _call(api: ApiClient, method: str, path: str, hint: str,
-          body: dict[str, Any] | None = None) -> Any:
+          body: dict[str, Any] | None = None, timeout: float = API_TIMEOUT) -> Any:
     """An API call whose not_found names an id the user gave: say where the ids are."""
     try:
-        return api.call(method, path, body)
+        return api.call(method, path, body, timeout)
     except ServiceError as exc:
         if exc.code == "not_found":
             exc.hint = hint  # type: ignore[attr-defined]
@@ -153,16 +152,11 @@ def _feed_line(feed: dict[str, Any]) -> str:
 
 def _refresh(api: ApiClient, feed_id: int | None, out: TextIO, err: TextIO) -> int:
     """Poll the feed (or every feed) now and wait for the result; 2 when a poll failed."""
-    if feed_id is None:
-        before = {f["id"]: f for f in all_of(api, "feeds")}
-        if not before:
-            out.write("no feeds yet: add one with `swarmplayer feeds add URL`\n")
-            return 0
-    else:
-        before = {feed_id: _call(api, "GET", f"/api/v1/feeds/{feed_id}", FEEDS_HINT)}
-    for fid in before:
-        _call(api, "POST", f"/api/v1/feeds/{fid}/refresh", FEEDS_HINT)
-    done = _wait_polled(api, before, err)
+    feed_ids = [f["id"] for f in all_of(api, "feeds")] if feed_id is None else [feed_id]
+    if not feed_ids:
+        out.write("no feeds yet: add one with `swarmplayer feeds add URL`\n")
+        return 0
+    done = _polled(api, feed_ids, err)
     failed = [f for f in done if f["state"] == "error"]
     for feed in done:
         out.write(f"feed {feed['id']}: " + (
@@ -181,32 +175,30 @@ def _refresh(api: ApiClient, feed_id: int | None, out: TextIO, err: TextIO) -> i
     return 0
 
 
-def _wait_polled(api: ApiClient, before: dict[int, dict[str, Any]],
-                 err: TextIO) -> list[dict[str, Any]]:
-    """The feeds once each was polled after `before` (its last_checked moved), showing on
-    stderr how many are done; the service has no push for polls, so look every half second."""
-    end = time.monotonic() + REFRESH_TIMEOUT
+def _polled(api: ApiClient, feed_ids: list[int], err: TextIO) -> list[dict[str, Any]]:
+    """Each feed after a poll asked now, one after the other (the service polls one feed at a
+    time), showing on stderr how many are done."""
     started = time.monotonic()
     tty = err.isatty()
-    done: dict[int, dict[str, Any]] = {}
-    while True:
-        for fid, old in before.items():
-            if fid not in done:
-                now = _call(api, "GET", f"/api/v1/feeds/{fid}", FEEDS_HINT)
-                if now["state"] != "pending" and now["last_checked"] != old["last_checked"]:
-                    done[fid] = now
-        finished, late = len(done) == len(before), time.monotonic() >= end
+    done: list[dict[str, Any]] = []
+    for fid in feed_ids:
+        feed = _call(api, "POST", f"/api/v1/feeds/{fid}/refresh?wait={REFRESH_WAIT:g}",
+                     FEEDS_HINT, timeout=REFRESH_WAIT + API_TIMEOUT)
+        late = not feed["polled"]
+        if not late:
+            done.append(feed)
+        finished = len(done) == len(feed_ids)
         if tty or finished or late:  # redrawn in place on a terminal, else once at the end
-            feeds = f"{len(before)} feed{'s' if len(before) > 1 else ''}"
+            feeds = f"{len(feed_ids)} feed{'s' if len(feed_ids) > 1 else ''}"
             err.write(("\r" if tty else "") + f"polling {feeds}: {len(done)} done, "
                       f"{time.monotonic() - started:.0f} s" + ("\n" if finished or late else ""))
             err.flush()
-        if finished:
-            return [done[fid] for fid in before]
         if late:
-            raise ServiceError(f"the service did not poll in {REFRESH_TIMEOUT:g} s",
-                               code="timeout")
-        time.sleep(REFRESH_EVERY)
+            error = ServiceError(f"feed {fid} was not polled in {REFRESH_WAIT:g} s",
+                                 code="timeout")
+            error.hint = "it is still being read: see it later with `swarmplayer feeds list`"  # type: ignore[attr-defined]
+            raise error
+    return done
 
 
 def _subscribe(api: ApiClient, args: argparse.Namespace, out: TextIO) -> int:

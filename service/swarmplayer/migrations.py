@@ -157,6 +157,12 @@ def _v6_indexers(db: sqlite3.Connection) -> None:
         created_at REAL NOT NULL)""")
 
 
+def _v7_feed_body_hash(db: sqlite3.Connection) -> None:
+    """The SHA-256 of the body a feed's last read poll parsed: a server without ETag or
+    Last-Modified that answers the same bytes again is not parsed again."""
+    db.execute("ALTER TABLE feeds ADD COLUMN body_sha256 TEXT")
+
+
 STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_torrents,
     _v2_devices,
@@ -164,6 +170,7 @@ STEPS: list[Callable[[sqlite3.Connection], None]] = [
     _v4_plays,
     _v5_publishing,
     _v6_indexers,
+    _v7_feed_body_hash,
 ]
 
 

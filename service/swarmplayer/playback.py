@@ -32,13 +32,14 @@ class ApiClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None,
+             timeout: float = API_TIMEOUT) -> Any:
         """One JSON request; the decoded answer (None for 204). Errors become ServiceErrors."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=API_TIMEOUT) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 data = response.read()
                 return json.loads(data) if data else None
         except (OSError, ValueError, http.client.HTTPException) as exc:

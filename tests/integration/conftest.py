@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from feeds import FeedServer
 from support import ServiceProcess
 
 HERE = Path(__file__).parent
@@ -31,3 +32,11 @@ def service_process(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     yield make
     for process in made:
         process.kill()
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1 (tests/feeds.py), closed at teardown."""
+    made = FeedServer()
+    yield made
+    made.close()

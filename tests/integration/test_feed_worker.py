@@ -4,12 +4,13 @@ worker does not even load guessit when nothing is new)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from feeds import FeedServer, item, magnet, rss
@@ -28,18 +29,11 @@ def _items(count: int, first: int = 0) -> list[str]:
                  magnet(f"{n:040x}"), guid=f"guid-{n}") for n in range(first, first + count)]
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    made = FeedServer()
-    yield made
-    made.close()
-
-
 def test_a_changed_feed_names_only_its_new_item(tmp_path: Path, server: FeedServer):
     store = Store(tmp_path / "state.db")
     feeds = FeedStore(store)
     found: list[list[int]] = []
-    poller = Poller(feeds, found.append)
+    poller = Poller(feeds, lambda episodes, _started: found.append(episodes))
     url = server.serve("/big.xml", rss(*_items(ITEMS)))
     feed_id, _ = feeds.add_feed(url, None, 15)
     poller.poll(feed_id)
@@ -77,3 +71,42 @@ def test_guessit_loads_only_when_there_is_a_name_to_read(tmp_path: Path, known_c
                                    "SWARMPLAYER_KNOWN_FILE": str(known)})
     loaded = re.search(rb"\|\s+guessit\n", done.stderr) is not None
     assert loaded == (known_count < ITEMS)
+
+
+def test_the_same_body_without_validators_is_not_parsed_again(tmp_path: Path,
+                                                              server: FeedServer):
+    store = Store(tmp_path / "state.db")
+    feeds = FeedStore(store)
+    parsed: list[bytes] = []
+
+    def counted(data: bytes, *args: Any) -> dict[str, Any]:
+        parsed.append(data)
+        return parse_in_worker(data, *args)
+
+    clock = itertools.count(1_000_000.0, 60.0).__next__  # each poll a minute after the last
+    poller = Poller(feeds, lambda episodes, _started: None, clock=clock, parse=counted)
+    url = server.serve("/plain.xml", rss(*_items(3)), etag=False)
+    feed_id, _ = feeds.add_feed(url, None, 15)
+    poller.poll(feed_id)
+    first = feeds.feed(feed_id)
+    assert len(parsed) == 1 and (first["state"], first["items"], first["new_items"]) == (
+        "ok", 3, 3)
+    server.serve("/plain.xml", b"down", status=503, kind="text/plain", etag=False)
+    poller.poll(feed_id)
+    assert feeds.feed(feed_id)["state"] == "error"
+
+    server.serve("/plain.xml", rss(*_items(3)), etag=False)  # the same bytes, a 200 again
+    poller.poll(feed_id)
+    again = feeds.feed(feed_id)
+    assert server.hits[-1] == ("/plain.xml", None)  # nothing to ask conditionally with
+    assert len(parsed) == 1  # the worker did not run
+    assert (again["state"], again["error"], again["failures"], again["items"],
+            again["new_items"]) == ("ok", None, 0, 3, 0)
+    assert again["last_checked"] > first["last_checked"] + 60
+    assert again["next_check"] > again["last_checked"] + 0.8 * 15 * 60  # not backed off
+
+    server.serve("/plain.xml", rss(*_items(4)), etag=False)  # one more item: read
+    poller.poll(feed_id)
+    changed = feeds.feed(feed_id)
+    assert len(parsed) == 2 and (changed["items"], changed["new_items"]) == (4, 1)
+    store.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,6 @@ from swarmplayer.playback import first_frame_seconds
 from swarmplayer.supervisor import Service
 
 PIECE = 64 << 10
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    made = FeedServer()
-    yield made
-    made.close()
 
 
 def _client(service: Service) -> Any:

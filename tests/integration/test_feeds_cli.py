@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,6 @@ from swarmplayer.supervisor import Service
 
 FEEDS = CORPUS / "feeds"
 H1, H2, H3 = "1" * 40, "2" * 40, "3" * 40
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    made = FeedServer()
-    yield made
-    made.close()
 
 
 def _show_feed(*extra: str) -> bytes:

@@ -92,3 +92,17 @@ def test_the_publishing_step_keeps_the_torrents_of_the_schema_before(tmp_path: P
     finally:
         store.close()
     assert migrations.version(_connect(tmp_path / "db")) == len(migrations.STEPS)
+
+
+def test_the_body_hash_step_keeps_the_feeds_of_the_schema_before(tmp_path: Path):
+    db = _connect(tmp_path / "db")
+    before = migrations.STEPS.index(migrations._v7_feed_body_hash)
+    assert migrations.migrate(db, migrations.STEPS[:before]) == before
+    db.execute("INSERT INTO feeds (url, title, interval_minutes, state, etag, items, "
+               "created_at) VALUES ('http://a/f.xml', 'F', 15, 'ok', '\"e\"', 7, 1.0)")
+    assert migrations.migrate(db) == len(migrations.STEPS)
+    row = db.execute("SELECT url, title, state, etag, items, body_sha256 FROM feeds").fetchone()
+    assert row == ("http://a/f.xml", "F", "ok", '"e"', 7, None)
+    fresh = _connect(tmp_path / "fresh")
+    migrations.migrate(fresh)
+    assert "body_sha256" in {r[1] for r in fresh.execute("PRAGMA table_info(feeds)")}

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .body import invalid, json_body, optional_int, optional_text, page, paged
@@ -15,6 +15,7 @@ from .context import library
 bp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds")
 
 DEFAULT_INTERVAL = 15
+MAX_WAIT = 60.0  # seconds a refresh may hold a request thread waiting for its poll
 
 
 def feed_json(f: sqlite3.Row) -> dict[str, Any]:
@@ -63,6 +64,23 @@ def remove(feed_id: int) -> ResponseReturnValue:
 
 @bp.post("/<int:feed_id>/refresh")
 def refresh(feed_id: int) -> ResponseReturnValue:
+    """Poll now; with `?wait=SECONDS` (up to MAX_WAIT) answer 200 once a poll that started
+    after this ask is done, else (no wait, or not done in time) 202 and the feed as it is;
+    `polled` says which."""
+    wait = _wait()
     lib = library()
-    lib.refresh(feed_id)
-    return jsonify(feed_json(lib.feeds.feed(feed_id))), 202
+    done = lib.refresh(feed_id, wait)
+    return jsonify({**feed_json(lib.feeds.feed(feed_id)), "polled": done}), 200 if done else 202
+
+
+def _wait() -> float | None:
+    raw = request.args.get("wait")
+    if raw is None:
+        return None
+    try:
+        wait = float(raw)
+    except ValueError:
+        wait = -1.0
+    if not 0 <= wait <= MAX_WAIT:  # also refuses nan and inf
+        raise invalid("wait", f"is seconds, 0 to {MAX_WAIT:g}")
+    return wait

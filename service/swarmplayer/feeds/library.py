@@ -49,10 +49,11 @@ class Library:
             self.poller.wake()  # its first poll now, in the background
         return feed_id, created
 
-    def refresh(self, feed_id: int) -> None:
-        self.feeds.feed(feed_id)
-        self.feeds.wake(feed_id)
-        self.poller.wake()
+    def refresh(self, feed_id: int, wait: float | None = None) -> bool:
+        """Poll the feed now (again after a poll of it already running); with `wait`, block up
+        to that many seconds for that poll: whether it is done."""
+        ticket = self.poller.refresh(feed_id)
+        return wait is not None and self.poller.wait_polled(feed_id, ticket, wait)
 
     # ---- subscriptions ---------------------------------------------------------------------
     def subscribe(self, rules: dict[str, Any], show_name: str | None = None) -> int:
@@ -66,16 +67,30 @@ class Library:
         elif rules.get("feed_id") is not None:
             self.feeds.feed(rules["feed_id"])
         sub_id = self.feeds.add_subscription(rules)
-        for episode_id in self.feeds.newest_episodes(self.feeds.subscription(sub_id),
-                                                     rules["backfill"]):
-            self._act(episode_id, self.feeds.subscription(sub_id))
+        self._backfill(self.feeds.subscription(sub_id))
         return sub_id
 
-    def on_new_episodes(self, episode_ids: list[int]) -> None:
+    def on_new_episodes(self, episode_ids: list[int], poll_started: float) -> None:
+        """Act on the episodes a poll found: for a subscription made before the poll started
+        they are new; for one made while it ran they were there before it, which is its
+        backfill's business (run again now that they are stored)."""
+        made_during: dict[int, sqlite3.Row] = {}
         for episode_id in episode_ids:
-            for sub in self.feeds.subscriptions_for(episode_id):
+            subs = self.feeds.subscriptions_for(episode_id)
+            made_during.update((s["id"], s) for s in subs if not is_new_to(s, poll_started))
+            # One subscription is enough to fetch an episode once.
+            sub = next((s for s in subs if is_new_to(s, poll_started)), None)
+            if sub is not None:
                 self._act(episode_id, sub)
-                break  # one subscription is enough to fetch an episode once
+        for sub in made_during.values():
+            self._backfill(sub)
+
+    def _backfill(self, sub: sqlite3.Row) -> None:
+        """Act on the newest `backfill` episodes the subscription covers, but those fetched
+        already (by an earlier backfill or a play)."""
+        for episode_id in self.feeds.newest_episodes(sub, sub["backfill"]):
+            if self.feeds.episode(episode_id)["info_hash"] is None:
+                self._act(episode_id, sub)
 
     def _act(self, episode_id: int, sub: sqlite3.Row) -> None:
         """Fetch a subscribed episode's release as the subscription says: its head (the
@@ -150,6 +165,11 @@ class Library:
             with contextlib.suppress(NotFound):  # gone already: evicted, or removed
                 self.engine.remove(episode["info_hash"])
         self.feeds.set_torrent(episode_id, None, None, episode["release_id"])
+
+
+def is_new_to(sub: Mapping[str, Any], poll_started: float) -> bool:
+    """What "new" means to a subscription: found by a poll that started after it was made."""
+    return float(sub["created_at"]) < poll_started
 
 
 def _rules(sub: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ act for subscriptions on the episodes that are new."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ import selectors
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,15 +35,30 @@ TICK_SECONDS = 30.0
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 
 
-class Poller:
-    """A periodic component: `tick()` polls every feed that is due (tests call it directly)."""
+# What a poll hands on: the ids of the episodes it found that were not known, and when it
+# started (they are new only to subscriptions made before then: Library.on_new_episodes).
+OnNew = Callable[[list[int], float], None]
+Parse = Callable[[bytes, str | None, str | None, set[str]], dict[str, Any]]
 
-    def __init__(self, feeds: FeedStore, on_new: Callable[[list[int]], None],
-                 clock: Callable[[], float] = time.time) -> None:
+
+class Poller:
+    """A periodic component: `tick()` polls every feed that is due (tests call it directly).
+
+    `parse` reads a fetched body (the worker process by default: tests count its runs).
+    """
+
+    def __init__(self, feeds: FeedStore, on_new: OnNew, clock: Callable[[], float] = time.time,
+                 parse: Parse | None = None) -> None:
         self.feeds = feeds
         self._on_new = on_new
         self._clock = clock
+        self._parse = parse or parse_in_worker
         self._timer = Periodic("feeds", TICK_SECONDS, self.tick)
+        # Polls are numbered as they start; a refresh waits for a poll numbered past the ask.
+        self._polls = threading.Condition()
+        self._started = 0
+        self._finished: dict[int, int] = {}  # feed id → the number of its last finished poll
+        self._asked: dict[int, int] = {}  # feed id → polls started when a refresh was asked
 
     def start(self) -> None:
         self._timer.start()
@@ -56,20 +73,57 @@ class Poller:
         for row in self.feeds.due(self._clock()):
             self.poll(row["id"])
 
+    def refresh(self, feed_id: int) -> int:
+        """Poll this feed at the next tick, or again after the poll of it now running (which
+        fetched the feed before this ask); the ticket `wait_polled` takes."""
+        self.feeds.feed(feed_id)
+        with self._polls:
+            ticket = self._asked[feed_id] = self._started
+        self.feeds.wake(feed_id)
+        self._timer.wake()
+        return ticket
+
+    def wait_polled(self, feed_id: int, ticket: int, timeout: float) -> bool:
+        """Wait until a poll of the feed that started after `refresh` gave `ticket` is done;
+        False when `timeout` seconds passed first."""
+        with self._polls:
+            return self._polls.wait_for(lambda: self._finished.get(feed_id, 0) > ticket,
+                                        timeout)
+
     def poll(self, feed_id: int) -> None:
         """Read one feed now and record how it went."""
+        with self._polls:
+            self._started += 1
+            number = self._started
+        try:
+            self._poll(feed_id)
+        finally:
+            with self._polls:
+                self._finished[feed_id] = number
+                again = self._asked.get(feed_id, -1) >= number
+                if not again:
+                    self._asked.pop(feed_id, None)
+                self._polls.notify_all()
+            if again:  # asked while this poll ran: its record_poll moved next_check past it
+                self.feeds.wake(feed_id)
+                self._timer.wake()
+
+    def _poll(self, feed_id: int) -> None:
         row = self.feeds.feed(feed_id)
         now = self._clock()
         try:
             got = fetch.fetch(row["url"], max_bytes=FEED_MAX_BYTES, etag=row["etag"],
                               last_modified=row["last_modified"], accept=ACCEPT)
-            if got.not_modified:
+            digest = None if got.not_modified else hashlib.sha256(got.body).hexdigest()
+            if got.not_modified or digest == row["body_sha256"]:
+                # Nothing to read: a 304, or the bytes parsed last time (a server without
+                # validators); the items, counts and warning of that parse still stand.
                 self.feeds.record_poll(feed_id, state="ok", error=None, last_checked=now,
                                        next_check=self._next(row, now, 0), failures=0,
-                                       new_items=0)
+                                       new_items=0, etag=got.etag or row["etag"],
+                                       last_modified=got.last_modified or row["last_modified"])
                 return
-            parsed = parse_in_worker(got.body, got.content_type, got.url,
-                                     self.feeds.known(feed_id))
+            parsed = self._parse(got.body, got.content_type, got.url, self.feeds.known(feed_id))
         except ServiceError as exc:
             failures = row["failures"] + 1
             log.warning("feed %s: %s", row["url"], exc.message)
@@ -82,11 +136,11 @@ class Poller:
         self.feeds.record_poll(
             feed_id, title=row["title"] or parsed["title"], state="ok", error=None,
             warning=parsed["warning"], last_checked=now, next_check=self._next(row, now, 0),
-            failures=0, etag=got.etag, last_modified=got.last_modified,
+            failures=0, etag=got.etag, last_modified=got.last_modified, body_sha256=digest,
             items=len(releases) + parsed["known"], new_items=len(releases),
             skipped_items=len(parsed["skipped"]), skipped=parsed["skipped"][:SKIPPED_SHOWN])
         if new:
-            self._on_new(new)
+            self._on_new(new, now)
 
     @staticmethod
     def _next(row: Any, now: float, failures: int) -> float:

@@ -100,7 +100,8 @@ class FeedStore:
 
     def record_poll(self, feed_id: int, **values: Any) -> None:
         allowed = {"title", "state", "error", "last_checked", "next_check", "failures", "etag",
-                   "last_modified", "items", "new_items", "skipped_items", "skipped", "warning"}
+                   "last_modified", "items", "new_items", "skipped_items", "skipped", "warning",
+                   "body_sha256"}
         if set(values) - allowed:
             raise ValueError(f"cannot record {sorted(set(values) - allowed)}")
         if "skipped" in values:

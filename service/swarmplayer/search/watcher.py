@@ -61,6 +61,7 @@ class Watcher:
         """Search one show; store what was found; act on the new episodes published after
         `since` (the subscription's start: the older ones are there to be picked, not
         fetched). The ids of the episodes acted on."""
+        started = time.time()  # a search is a poll: new to the subscriptions made before it
         found, _ = self._searcher.find(Query(title))
         wanted = key(title)
         releases = [playable(f.release) for f in found if key(f.release.show or "") == wanted]
@@ -74,7 +75,7 @@ class Watcher:
         del found, releases, kept
         malloc.trim()
         if fresh:
-            self._library.on_new_episodes(fresh)
+            self._library.on_new_episodes(fresh, started)
         return fresh
 
 
