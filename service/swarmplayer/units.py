@@ -29,13 +29,15 @@ class Amount:
 
 
 def whole_number(text: str) -> int | None:
-    """The whole number `text` spells in ASCII digits (spaces around allowed), else None.
+    """The whole number `text` spells in at most 18 ASCII digits (spaces around allowed), else
+    None.
 
     Not `str.isdigit()`: it also admits digits that int() refuses ("²") and int() reads
-    non-ASCII ones ("٣"): a value from outside either passes both checks or neither.
+    non-ASCII ones ("٣"): a value from outside either passes both checks or neither. The bound
+    keeps int() from its own refusal of over 4300 digits, and no count we take needs more.
     """
     text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if len(text) <= 18 and text.isascii() and text.isdigit() else None
 
 
 def parse_amount(raw: object) -> Amount:

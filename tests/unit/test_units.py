@@ -13,6 +13,8 @@ from swarmplayer.units import whole_number
     ("\u00b2", None),  # superscript two: isdigit() but not int()
     ("\u0663", None),  # Arabic-Indic three: int() reads it, a header or port must not
     ("1_000", None),  # int() reads underscores
+    ("9" * 18, 10**18 - 1), ("1" * 19, None),
+    ("1" * 5000, None),  # int() itself refuses over 4300 digits
 ])
 def test_only_ascii_digits_are_a_whole_number(text: str, expected: int | None) -> None:
     assert whole_number(text) == expected

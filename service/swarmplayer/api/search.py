@@ -32,8 +32,8 @@ def search() -> ResponseReturnValue:
     numbers = {}
     for name in ("season", "episode", "indexer"):
         raw = request.args.get(name)
-        numbers[name] = None if raw is None else whole_number(raw[:7])
-        if raw is not None and (numbers[name] is None or len(raw) > 6):
+        numbers[name] = None if raw is None else whole_number(raw)
+        if raw is not None and (numbers[name] is None or numbers[name] >= 10**6):
             raise invalid(name, "is a whole number")
     if numbers["episode"] is not None and numbers["season"] is None:
         raise invalid("season", "is needed with episode")
