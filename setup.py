@@ -13,11 +13,10 @@ setup(
     package_dir={"": "service"},
     packages=find_packages("service"),
     include_package_data=True,
-    package_data={"swarmplayer": ["web/templates/*", "web/static/*", "demo/*.mp4"]},
+    package_data={"swarmplayer": ["web/index.html", "web/static/*", "demo/*.mp4"]},
     install_requires=[
         # libtorrent itself: PyPI wheels (2.1.x) on x86_64/aarch64; on 32-bit Raspberry Pi OS use
         # Debian's python3-libtorrent (2.0.8) in a venv with --system-site-packages.
-        "flask>=2.2,<4",
         "werkzeug>=2.2,<4",
         "waitress>=2.1,<4",
         "psutil>=5.9,<8",

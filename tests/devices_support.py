@@ -25,7 +25,7 @@ def call(service: Service, method: str, path: str, token: str | None = None,
 
 def pair(service: Service, name: str = "Test phone") -> tuple[int, str]:
     """A device paired through the real claim endpoint with a code the TV would show."""
-    code = service.app.extensions["swarmplayer"]["pairing"].new_code().code
+    code = service.app.shared.pairing.new_code().code
     reply = call(service, "POST", "/api/v1/pairing/claim", payload={"code": code, "name": name})
     assert reply.status == 201, reply.body
     body = reply.json()

@@ -63,7 +63,7 @@ def three_indexers(service: Any, torznab: TorznabServer, folder: Path) -> str:
     payload.write_bytes(b"\x1aE\xdf\xa3" + bytes(200_000))
     torrent = lt.bencode(lt.make_torrent(str(payload), piece_size=64 << 10))
     link = f"{torznab.base}/two/dl/s06e01.torrent?jackett_apikey={torznab.key}"
-    indexers = service.app.extensions["swarmplayer"]["indexers"]
+    indexers = service.app.shared.indexers
     indexers.add(torznab.add("one"), torznab.key, "One")
     indexers.add(torznab.add("two", results=torznab_answer(torznab_item(
         "Series.Title.S06E01.720p.HDTV.x264-GRP", link, seeders=90000)),

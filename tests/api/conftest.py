@@ -1,4 +1,4 @@
-"""The API contract through Flask's test client: a real engine, store and janitor behind
+"""The API contract through werkzeug's test client: a real engine, store and janitor behind
 create_app, no HTTP server (the real-server tests are in tests/integration)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
+from werkzeug.test import Client
 
 from swarmplayer.api import create_app
 from swarmplayer.cache.janitor import Janitor
@@ -30,11 +30,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def client(engine: Engine) -> FlaskClient:
+def client(engine: Engine) -> Client:
     janitor = Janitor(engine.config, engine, engine.store)
-    app = create_app(engine, engine.config, janitor=janitor)
-    app.config.update(TESTING=True)
-    return app.test_client()
+    return create_app(engine, engine.config, janitor=janitor).test_client()
 
 
 @pytest.fixture

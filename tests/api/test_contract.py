@@ -6,7 +6,7 @@ import contextlib
 import io
 from typing import Any
 
-from flask.testing import FlaskClient
+from werkzeug.test import Client
 
 from swarmplayer.errors import ServiceError
 
@@ -22,7 +22,7 @@ FILE_FIELDS = {"index", "path", "size", "is_video", "stream_url", "position", "d
                "watched", "last_played_at"}
 
 
-def add(client: FlaskClient, data: bytes) -> Any:
+def add(client: Client, data: bytes) -> Any:
     return client.post("/api/v1/torrents",
                        data={"torrent": (io.BytesIO(data), "pack.torrent")},
                        content_type="multipart/form-data")
@@ -37,13 +37,13 @@ def assert_error(reply: Any, status: int, code: str | None = None) -> dict[str, 
     return body
 
 
-def test_info(client: FlaskClient):
+def test_info(client: Client):
     body = client.get("/api/v1/info").get_json()
     assert {"name", "version", "api", "libtorrent", "capabilities"} <= set(body)
     assert body["api"] == 1
 
 
-def test_a_torrent_as_documented(client: FlaskClient, torrent: bytes):
+def test_a_torrent_as_documented(client: Client, torrent: bytes):
     reply = add(client, torrent)
     assert reply.status_code == 201
     body = reply.get_json()
@@ -71,7 +71,7 @@ def test_a_torrent_as_documented(client: FlaskClient, torrent: bytes):
     assert set(shown) == STATUS_FIELDS | {"files", "stream_url", "prefetch"}
 
 
-def test_a_stream_opened_shows_in_the_status(client: FlaskClient, engine, torrent: bytes):
+def test_a_stream_opened_shows_in_the_status(client: Client, engine, torrent: bytes):
     info_hash = add(client, torrent).get_json()["info_hash"]
     fs = engine.open_stream(info_hash)
     chunks = fs.iter_range(0, fs.size, lambda: True)  # a client gone at once
@@ -87,7 +87,7 @@ def test_a_stream_opened_shows_in_the_status(client: FlaskClient, engine, torren
     assert stream["file_index"] == engine.default_file(info_hash) and stream["readers"] == 1
 
 
-def test_head_of_a_stream_answers_at_once(client: FlaskClient, torrent: bytes):
+def test_head_of_a_stream_answers_at_once(client: Client, torrent: bytes):
     info_hash = add(client, torrent).get_json()["info_hash"]
     reply = client.head(f"/stream/{info_hash}", headers={"Range": "bytes=100-"})
     assert reply.status_code == 206
@@ -99,14 +99,14 @@ def test_head_of_a_stream_answers_at_once(client: FlaskClient, torrent: bytes):
     assert outside.status_code == 416
 
 
-def test_delete_then_gone(client: FlaskClient, torrent: bytes):
+def test_delete_then_gone(client: Client, torrent: bytes):
     info_hash = add(client, torrent).get_json()["info_hash"]
     assert client.delete(f"/api/v1/torrents/{info_hash}?files=false").status_code == 204
     assert_error(client.get(f"/api/v1/torrents/{info_hash}"), 404, "not_found")
     assert client.get("/api/v1/torrents").get_json() == {"torrents": []}
 
 
-def test_errors_are_json(client: FlaskClient):
+def test_errors_are_json(client: Client):
     assert_error(add(client, b"not bencoding"), 400, "invalid_torrent")
     assert_error(client.post("/api/v1/torrents", json={"source": "magnet:?xt=nothing"}), 400,
                  "invalid_magnet")
@@ -117,7 +117,7 @@ def test_errors_are_json(client: FlaskClient):
     assert_error(client.get("/stream/" + "0" * 40), 404)
 
 
-def test_cache_report(client: FlaskClient, torrent: bytes):
+def test_cache_report(client: Client, torrent: bytes):
     info_hash = add(client, torrent).get_json()["info_hash"]
     body = client.get("/api/v1/cache").get_json()
     assert {"usage", "planned", "quota", "min_free_disk", "disk", "uploaded_total",
@@ -128,6 +128,6 @@ def test_cache_report(client: FlaskClient, torrent: bytes):
     assert pinned["pinned"] is True
 
 
-def test_health_without_a_governor(client: FlaskClient):
+def test_health_without_a_governor(client: Client):
     body = client.get("/api/v1/health").get_json()
     assert body["status"] == "ok" and body["torrents"] == 0

@@ -31,14 +31,14 @@ def test_pair_download_and_drive_the_tv(page: Any, make_service: Callable[..., S
     readable(page)
     shot(page, "pair")
 
-    code = service.app.extensions["swarmplayer"]["pairing"].new_code().code
+    code = service.app.shared.pairing.new_code().code
     page.goto(service.url + f"/pair#code={code}")
     assert page.input_value("#pair-code") == code  # from the QR code's link
     page.fill("#pair-name", "Test phone")
     page.click("#pair-form button[type=submit]")
     page.wait_for_selector("#app:not([hidden])")
     assert page.is_hidden("#pair-screen")
-    assert [d.name for d in service.app.extensions["swarmplayer"]["devices"].list()] == [
+    assert [d.name for d in service.app.shared.devices.list()] == [
         "Test phone"]
 
     # The TV: the add-on's stand-in, paired like any device.
@@ -116,7 +116,7 @@ def test_a_revoked_phone_is_back_on_the_pairing_screen(page: Any,
     page.evaluate(f"localStorage.setItem('swarmplayer.token', '{token}')")
     page.reload()
     page.wait_for_selector("#app:not([hidden])")
-    service.app.extensions["swarmplayer"]["devices"].revoke(device_id)
+    service.app.shared.devices.revoke(device_id)
     page.reload()
     page.wait_for_selector("#pair-screen:not([hidden])")
     assert page.is_hidden("#app")
@@ -138,7 +138,7 @@ def test_boxes_screen_320_px_and_box_offline(page: Any,
     page.click("#boxes-open")
     page.wait_for_selector("#box-list li[data-box]")
     assert page.text_content("#box-list li[data-box]").startswith(
-        service.app.extensions["swarmplayer"]["config"].friendly_name or "")
+        service.app.shared.config.friendly_name or "")
     assert "This box" in page.text_content("#box-list")
     assert "Discovery is off" in page.text_content("#box-list")  # tests announce nothing
     readable(page)

@@ -12,7 +12,7 @@ import pytest
 from devices_support import call, pair
 from support import assert_json_error, fetch
 
-from swarmplayer.api.auth import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
+from swarmplayer.api.auth import PUBLIC_ENDPOINTS, PUBLIC_GROUPS
 from swarmplayer.auth.pairing import CLIENT_FAILURES
 from swarmplayer.supervisor import Service
 
@@ -32,7 +32,7 @@ def _routes(service: Service) -> list[tuple[str, str, str]]:
 
 
 def _public(endpoint: str) -> bool:
-    return endpoint in PUBLIC_ENDPOINTS or endpoint.partition(".")[0] in PUBLIC_BLUEPRINTS
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.partition(".")[0] in PUBLIC_GROUPS
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_a_paired_token_opens_the_api_and_revoking_closes_it(locked: Service) ->
 
 
 def test_a_code_works_once_and_bad_claims_get_clear_errors(locked: Service) -> None:
-    code = locked.app.extensions["swarmplayer"]["pairing"].new_code().code
+    code = locked.app.shared.pairing.new_code().code
     claim = {"code": code, "name": "phone"}
     assert call(locked, "POST", "/api/v1/pairing/claim", payload=claim).status == 201
     again = call(locked, "POST", "/api/v1/pairing/claim", payload=claim)
@@ -115,7 +115,7 @@ def test_a_code_works_once_and_bad_claims_get_clear_errors(locked: Service) -> N
 
 
 def test_a_brute_force_of_codes_is_stopped(locked: Service) -> None:
-    pairing = locked.app.extensions["swarmplayer"]["pairing"]
+    pairing = locked.app.shared.pairing
     real = pairing.new_code().code
     statuses = []
     for n in range(CLIENT_FAILURES + 3):

@@ -377,7 +377,7 @@ def test_stream_slots_come_back_however_a_stream_ends(
     s = swarm(video("film.mp4", seconds=4, bitrate="1M"))
     url = f"{s.service.url}/stream/{s.info_hash}"
     assert fetch(url).body == s.data()
-    slots = s.service.app.extensions["swarmplayer"]["slots"]["stream"]  # made on first use
+    slots = s.service.app.shared.slots["stream"]
     assert fetch(url, "HEAD").status == 200
     assert fetch(url, headers={"Range": "bytes=-0"}).status == 416
     port = int(s.service.url.rsplit(":", 1)[1])

@@ -48,9 +48,9 @@ def no_key_in_logs(caplog: pytest.LogCaptureFixture, torznab: TorznabServer) -> 
 @pytest.fixture
 def box(service: Service) -> Service:
     """The service, with short deadlines so a slow indexer costs the test seconds."""
-    shared = service.app.extensions["swarmplayer"]
-    shared["searcher"].deadline = DEADLINE_S
-    shared["indexers"]._caps_deadline = DEADLINE_S
+    shared = service.app.shared
+    shared.searcher.deadline = DEADLINE_S
+    shared.indexers._caps_deadline = DEADLINE_S
     return service
 
 

@@ -1,11 +1,13 @@
-"""The HTTP API (JSON, versioned under /api/v1) and the stream endpoint, as a Flask app."""
+"""The HTTP API (JSON, versioned under /api/v1) and the stream endpoint, as a WSGI app on
+werkzeug (api/app.py)."""
 
 from __future__ import annotations
 
-from flask import Flask
+import threading
 
 from .. import web
-from ..auth.tokens import Devices
+from ..auth.pairing import Pairing
+from ..auth.tokens import Devices, StreamSigner
 from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
@@ -17,12 +19,11 @@ from ..publishing.publisher import Publisher
 from ..search.indexers import Indexers
 from ..search.searcher import Searcher
 from ..search.store import IndexerStore
+from ..tv import TvLink
 from . import (
-    auth,
     boxes,
     cache,
     episodes,
-    errors,
     events,
     feeds,
     health,
@@ -38,42 +39,44 @@ from . import (
     subscriptions,
     torrents,
 )
+from .app import App
+from .auth import Gate
+from .context import Shared
+from .http import Route
+from .limits import plan
 
-MAX_UPLOAD_BYTES = 10 << 20
+
+def web_routes() -> list[Route]:
+    """The phone page's files (web/): public, like everything in the "web" group."""
+    return [
+        Route("/", web.page, "GET", group="web"),
+        Route("/pair", web.page, "GET", group="web"),
+        Route("/manifest.webmanifest", web.manifest, "GET", group="web"),
+        Route("/sw.js", web.service_worker, "GET", group="web"),
+        Route("/static/<path:filename>", web.static, "GET", group="web"),
+    ]
 
 
 def create_app(engine: Engine, config: Config, *, janitor: Janitor | None = None,
                governor: Governor | None = None,
                library: Library | None = None, prefetcher: Prefetcher | None = None,
-               publisher: Publisher | None = None, searcher: Searcher | None = None) -> Flask:
+               publisher: Publisher | None = None, searcher: Searcher | None = None) -> App:
     """The service's WSGI app, given every component it serves (shared, not owned): an app
     without a janitor has no cache API, one without a governor reports no governor, one
     without a library no feeds, one without a publisher publishes nothing; without a prefetcher
     or a searcher, one of its own."""
-    app = Flask(__name__, static_folder=None)  # the page's files are web/static
-    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES)
-    app.extensions["swarmplayer"] = {
-        "engine": engine, "config": config, "janitor": janitor, "governor": governor,
-        "library": library, "prefetcher": prefetcher or Prefetcher(engine, config),
-        "plays": Plays(engine.store), "publisher": publisher}
     searcher = searcher or Searcher(IndexerStore(engine.store),
                                     library.feeds if library else None)
-    app.extensions["swarmplayer"].update(indexers=Indexers(searcher.indexers),
-                                         searcher=searcher)
-    errors.register(app)
-    auth.install(app, config, Devices(engine.store))  # issue 17: the one gate, before all
-    app.register_blueprint(pairing.bp)
-    player.register(app)
-    boxes.register(app)
-    events.register(app)
-    app.register_blueprint(web.bp)
-    app.register_blueprint(info.bp)
-    app.register_blueprint(torrents.bp)
-    app.register_blueprint(stream.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(cache.bp)
-    for feature in (plays, feeds, shows, episodes, subscriptions, indexers, search):
-        app.register_blueprint(feature.bp)
-    app.register_blueprint(published.bp)
-    app.register_blueprint(published.feeds_bp)
-    return app
+    shared = Shared(
+        engine=engine, config=config, prefetcher=prefetcher or Prefetcher(engine, config),
+        plays=Plays(engine.store), indexers=Indexers(searcher.indexers), searcher=searcher,
+        devices=Devices(engine.store), stream_signer=StreamSigner(config.stream_link_seconds),
+        pairing=Pairing(), tv=TvLink(), boxes=boxes.Finder(),
+        event_streams=threading.BoundedSemaphore(events.MAX_STREAMS),
+        slots=plan(config.http_threads), governor=governor, cache_janitor=janitor,
+        feeds_library=library, folder_publisher=publisher)
+    features = (pairing, player, boxes, events, info, torrents, stream, health, cache, plays,
+                feeds, shows, episodes, subscriptions, indexers, search, published)
+    routes = [*web_routes(), *(route for feature in features for route in feature.routes())]
+    # issue 17: the one gate, before every view
+    return App(routes, shared, Gate(config, shared.devices, shared.stream_signer))

@@ -9,21 +9,21 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import Flask, Response, current_app, g, request, url_for
+from werkzeug.wrappers import Response
 
-from ..auth.pairing import Pairing
 from ..auth.tokens import Devices, StreamSigner
 from ..config import Config
 from ..netaddrs import own_names, parse_host_list
 from .errors import error_response
+from .http import Request
 
 # Endpoints anyone on the LAN may call: who the box is, and the claim of a pairing code.
 PUBLIC_ENDPOINTS = frozenset({"info.info", "pairing.claim"})
-# The phone page's shell, pairing screen and static files hold no data: the page gets its
-# data through the API with its token. The published feed and its .tstreams are for other
-# boxes to subscribe to, without a token.
-PUBLIC_BLUEPRINTS = frozenset({"web", "published_feed"})
-STREAM_BLUEPRINT = "stream"
+# Groups of endpoints (`group.view`) that are public. The phone page's shell, pairing screen
+# and static files hold no data: the page gets its data through the API with its token. The
+# published feed and its .tstreams are for other boxes to subscribe to, without a token.
+PUBLIC_GROUPS = frozenset({"web", "published_feed"})
+STREAM_GROUP = "stream"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 
 CSP = ("default-src 'self'; img-src 'self' data: https:; connect-src 'self'; "
@@ -58,48 +58,51 @@ def _strip_port(host: str) -> str:
     return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
-def install(app: Flask, config: Config, devices: Devices) -> None:
-    """Register the gate on `app`; devices and the stream signer go in app.extensions."""
-    names = _HostNames(config.allowed_hosts)
-    signer = StreamSigner(config.stream_link_seconds)
-    app.extensions["swarmplayer"].update(devices=devices, stream_signer=signer,
-                                          pairing=Pairing())
+class Gate:
+    """The checks before any view runs, in order: the Host, then the public endpoints, the box
+    itself, a paired device's token, a signed stream link."""
 
-    @app.before_request
-    def gate() -> Response | None:
+    def __init__(self, config: Config, devices: Devices, signer: StreamSigner) -> None:
+        self._config, self._devices, self._signer = config, devices, signer
+        self._names = _HostNames(config.allowed_hosts)
+
+    def refusal(self, request: Request) -> Response | None:
+        """The answer that turns `request` away, or None to let it through (having set
+        `request.device`). A request that matched no route has no endpoint and is refused
+        like any closed one: only a paired device learns what is not there."""
         host = request.headers.get("Host")
-        if host is not None and not names.allowed(host):
+        if host is not None and not self._names.allowed(host):
             return error_response(421, "unknown_host",
                                   "this box does not answer to that name (Host header)")
         endpoint = request.endpoint or ""
-        blueprint = endpoint.partition(".")[0] if "." in endpoint else ""
-        if endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS:
+        group = endpoint.partition(".")[0] if "." in endpoint else ""
+        if endpoint in PUBLIC_ENDPOINTS or group in PUBLIC_GROUPS:
             return None
-        if config.trust_localhost and request.remote_addr in LOOPBACK:
-            g.device = None
+        if self._config.trust_localhost and request.remote_addr in LOOPBACK:
             return None
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token:
-            device = devices.check(token.strip())
+            device = self._devices.check(token.strip())
             if device is not None:
-                g.device = device
+                request.device = device
                 return None
             return _unauthorized("that token is not (or no longer) valid: pair this device "
                                  "again")
         link = request.args.get("token", "")
-        info_hash = (request.view_args or {}).get("info_hash", "")
-        if blueprint == STREAM_BLUEPRINT and link and signer.valid(info_hash, link):
+        info_hash = request.view_args.get("info_hash", "")
+        if group == STREAM_GROUP and link and self._signer.valid(info_hash, link):
             return None
         return _unauthorized("pair this device first: a token (Authorization: Bearer) is "
                              "needed")
 
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+
+def secure(response: Response) -> Response:
+    """`response` with the security headers every answer carries."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _unauthorized(message: str) -> Response:
@@ -108,17 +111,12 @@ def _unauthorized(message: str) -> Response:
     return response
 
 
-def stream_link(info_hash: str, file_index: int | None = None) -> str:
+def stream_link(request: Request, info_hash: str, file_index: int | None = None) -> str:
     """The URL of a torrent's stream (its default video, or one file) with a signed token,
     for players that cannot send headers; the token opens that torrent's streams only."""
-    signer: StreamSigner = current_app.extensions["swarmplayer"]["stream_signer"]
-    token = signer.token(info_hash)
+    token = request.shared.stream_signer.token(info_hash)
     if file_index is None:
-        return url_for("stream.stream_default", info_hash=info_hash, token=token,
-                       _external=True)
-    return url_for("stream.stream", info_hash=info_hash, file_index=file_index, token=token,
-                   _external=True)
-
-
-def devices() -> Devices:
-    return current_app.extensions["swarmplayer"]["devices"]
+        return request.url_for("stream.stream_default", info_hash=info_hash, token=token,
+                               external=True)
+    return request.url_for("stream.stream", info_hash=info_hash, file_index=file_index,
+                           token=token, external=True)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from ..errors import BadInput
 from ..units import whole_number
+from .http import Request
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 
 
-def json_body() -> dict[str, Any]:
+def json_body(request: Request) -> dict[str, Any]:
     body = request.get_json(silent=True)
     if body is None and not request.get_data():
         return {}
@@ -59,10 +58,10 @@ def optional_text(body: dict[str, Any], name: str, longest: int = 500) -> str | 
 PLAYER_STATES = ("playing", "paused", "stopped", "ended")
 
 
-def progress_report() -> tuple[float, float | None, bool, bool | None]:
+def progress_report(request: Request) -> tuple[float, float | None, bool, bool | None]:
     """A player's report `{"position": s, "duration"?: s, "state"?: …, "watched"?: bool}` as
     (position, duration, ended, watched) for plays.progressed."""
-    body = json_body()
+    body = json_body(request)
     position = optional_number(body, "position")
     watched = body.get("watched")
     if watched is not None and not isinstance(watched, bool):
@@ -75,7 +74,7 @@ def progress_report() -> tuple[float, float | None, bool, bool | None]:
     return position or 0.0, optional_number(body, "duration"), state == "ended", watched
 
 
-def page() -> tuple[int, int]:
+def page(request: Request) -> tuple[int, int]:
     """(limit, offset) from the query string."""
     values = []
     for name, default, high in (("limit", DEFAULT_PAGE, MAX_PAGE), ("offset", 0, None)):

@@ -12,14 +12,11 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..identity import box_id, friendly_name
-from .context import config
-
-bp = Blueprint("boxes", __name__, url_prefix="/api/v1")
+from .http import Request, Route, json_response
 
 BROWSE_S = 2.0
 FRESH_S = 30.0  # a second phone (or a reload) within this gets the last answer
@@ -45,21 +42,20 @@ class Finder:
             return list(self._found), self._at
 
 
-def register(app: Flask) -> None:
-    app.extensions["swarmplayer"]["boxes"] = Finder()
-    app.register_blueprint(bp)
-
-
-@bp.get("/boxes")
-def boxes() -> ResponseReturnValue:
+def boxes(request: Request) -> Response:
     """This box first, then the others the browse found (an offline one: listed by mDNS
     caches, not answering)."""
-    own = box_id(config().data_dir)
-    this = {"name": friendly_name(config().friendly_name), "id": own,
+    config = request.shared.config
+    own = box_id(config.data_dir)
+    this = {"name": friendly_name(config.friendly_name), "id": own,
             "url": request.host_url.rstrip("/"), "version": __version__, "online": True,
             "this": True}
-    if not config().discovery:
-        return jsonify(boxes=[this], discovery=False, browsed_at=None)
-    found, at = current_app.extensions["swarmplayer"]["boxes"].boxes()
+    if not config.discovery:
+        return json_response({"boxes": [this], "discovery": False, "browsed_at": None})
+    found, at = request.shared.boxes.boxes()
     others = [dict(b, this=False) for b in found if b["id"] != own]
-    return jsonify(boxes=[this, *others], discovery=True, browsed_at=at)
+    return json_response({"boxes": [this, *others], "discovery": True, "browsed_at": at})
+
+
+def routes() -> list[Route]:
+    return [Route("/api/v1/boxes", boxes, "GET", group="boxes")]

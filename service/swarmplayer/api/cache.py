@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
-from .context import janitor
-
-bp = Blueprint("cache", __name__, url_prefix="/api/v1/cache")
+from .http import Request, Route, json_response
 
 # URL word → the flag it sets: pin (never evicted), keep (not evicted before it completes).
 _FLAGS = {"pin": "pinned", "keep": "keep"}
 
 
-@bp.get("")
-def usage() -> ResponseReturnValue:
-    return jsonify(janitor().report())
+def usage(request: Request) -> Response:
+    return json_response(request.shared.janitor.report())
 
 
-@bp.route("/<info_hash>/<any(pin, keep):flag>", methods=["POST", "DELETE"])
-def set_flag(info_hash: str, flag: str) -> ResponseReturnValue:
+def set_flag(request: Request, info_hash: str, flag: str) -> Response:
     """POST sets the flag, DELETE clears it; answers with the torrent's cache item."""
-    return jsonify(janitor().set_flag(info_hash, _FLAGS[flag], request.method == "POST"))
+    return json_response(request.shared.janitor.set_flag(info_hash, _FLAGS[flag],
+                                                         request.method == "POST"))
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/cache", usage, "GET", group="cache"),
+        Route("/api/v1/cache/<info_hash>/<any(pin, keep):flag>", set_flag, "POST", "DELETE",
+              group="cache"),
+    ]

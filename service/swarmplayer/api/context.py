@@ -1,9 +1,14 @@
-"""The app's shared objects, for blueprints."""
+"""What the API serves with: the service's components (shared, not owned) and the API's own
+state, one object per app, reached from each request (`request.shared`)."""
 
 from __future__ import annotations
 
-from flask import current_app
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from ..auth.pairing import Pairing
+from ..auth.tokens import Devices, StreamSigner
 from ..cache.janitor import Janitor
 from ..config import Config
 from ..engine.engine import Engine
@@ -12,49 +17,56 @@ from ..feeds.library import Library
 from ..monitor import Governor
 from ..plays import Plays
 from ..prefetch import Prefetcher
+from ..publishing.publisher import Publisher
 from ..search.indexers import Indexers
 from ..search.searcher import Searcher
+from ..slots import Slots
+from ..tv import TvLink
+
+if TYPE_CHECKING:
+    from .boxes import Finder
 
 
-def engine() -> Engine:
-    return current_app.extensions["swarmplayer"]["engine"]
+@dataclass(eq=False)
+class Shared:
+    """An app's components. The optional ones (`cache_janitor`, `feeds_library`,
+    `folder_publisher`) have properties that answer 503 for an app built without them."""
 
+    engine: Engine
+    config: Config
+    prefetcher: Prefetcher
+    plays: Plays
+    indexers: Indexers
+    searcher: Searcher
+    devices: Devices
+    stream_signer: StreamSigner
+    pairing: Pairing
+    tv: TvLink
+    boxes: Finder
+    # Live pages on /api/v1/events (each holds a request thread).
+    event_streams: threading.BoundedSemaphore
+    # Request threads long work may hold (api/limits.py): "fetch" and "stream".
+    slots: dict[str, Slots]
+    governor: Governor | None
+    cache_janitor: Janitor | None
+    feeds_library: Library | None
+    folder_publisher: Publisher | None
 
-def config() -> Config:
-    return current_app.extensions["swarmplayer"]["config"]
+    @property
+    def janitor(self) -> Janitor:
+        if self.cache_janitor is None:
+            raise Unavailable("the cache janitor is not running")
+        return self.cache_janitor
 
+    @property
+    def library(self) -> Library:
+        """The feeds component (shows, episodes, subscriptions)."""
+        if self.feeds_library is None:
+            raise Unavailable("the feeds are not running")
+        return self.feeds_library
 
-def janitor() -> Janitor:
-    """The cache janitor (an app built without one has no cache API)."""
-    found = current_app.extensions["swarmplayer"].get("janitor")
-    if found is None:
-        raise Unavailable("the cache janitor is not running")
-    return found
-
-
-def library() -> Library:
-    """The feeds component (shows, episodes, subscriptions)."""
-    found = current_app.extensions["swarmplayer"].get("library")
-    if found is None:
-        raise Unavailable("the feeds are not running")
-    return found
-
-
-def prefetcher() -> Prefetcher:
-    return current_app.extensions["swarmplayer"]["prefetcher"]
-
-
-def plays() -> Plays:
-    return current_app.extensions["swarmplayer"]["plays"]
-
-
-def governor() -> Governor | None:
-    return current_app.extensions["swarmplayer"].get("governor")
-
-
-def indexers() -> Indexers:
-    return current_app.extensions["swarmplayer"]["indexers"]
-
-
-def searcher() -> Searcher:
-    return current_app.extensions["swarmplayer"]["searcher"]
+    @property
+    def publisher(self) -> Publisher:
+        if self.folder_publisher is None:
+            raise Unavailable("publishing is not running")
+        return self.folder_publisher

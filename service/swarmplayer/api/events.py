@@ -11,37 +11,26 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, current_app
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ..errors import ServiceError
 from . import sse
-from .context import engine
-from .player import tv
+from .http import Request, Route
 from .status import torrent_json
 
 MAX_STREAMS = 4
 TORRENTS_EVERY_S = 2.0
-
-bp = Blueprint("events", __name__, url_prefix="/api/v1")
-
 
 class Busy(ServiceError):
     status = 503
     code = "busy"
 
 
-def register(app: Flask) -> None:
-    app.extensions["swarmplayer"]["event_streams"] = threading.BoundedSemaphore(MAX_STREAMS)
-    app.register_blueprint(bp)
-
-
-@bp.get("/events")
-def events() -> ResponseReturnValue:
-    slots: threading.BoundedSemaphore = current_app.extensions["swarmplayer"]["event_streams"]
+def events(request: Request) -> Response:
+    slots: threading.BoundedSemaphore = request.shared.event_streams
     if not slots.acquire(blocking=False):
         raise Busy(f"{MAX_STREAMS} live pages are open already: close one, or reload later")
-    link, eng = tv(), engine()
+    link, eng = request.shared.tv, request.shared.engine
     seen = {"player": link.version, "torrents": "", "at": time.monotonic()}
 
     def torrents() -> list[bytes]:
@@ -66,4 +55,8 @@ def events() -> ResponseReturnValue:
         return found
 
     first = [sse.event("player", link.snapshot()), *torrents()]
-    return sse.stream(next_events, first, slots.release)
+    return sse.stream(request, next_events, first, slots.release)
+
+
+def routes() -> list[Route]:
+    return [Route("/api/v1/events", events, "GET", group="events")]

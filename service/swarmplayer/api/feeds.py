@@ -6,13 +6,10 @@ import json
 import sqlite3
 from typing import Any
 
-from flask import Blueprint, jsonify, request
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from .body import invalid, json_body, optional_int, optional_text, page, paged
-from .context import library
-
-bp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds")
+from .http import Request, Route, json_response, no_content
 
 DEFAULT_INTERVAL = 15
 MAX_WAIT = 60.0  # seconds a refresh may hold a request thread waiting for its poll
@@ -26,54 +23,50 @@ def feed_json(f: sqlite3.Row) -> dict[str, Any]:
             "skipped_items": f["skipped_items"], "skipped": json.loads(f["skipped"])}
 
 
-@bp.get("")
-def list_feeds() -> ResponseReturnValue:
-    limit, offset = page()
-    found = library().feeds.feeds(limit, offset)
-    return jsonify(paged("feeds", [feed_json(f) for f in found.rows], found.total, limit,
-                         offset))
+def list_feeds(request: Request) -> Response:
+    limit, offset = page(request)
+    found = request.shared.library.feeds.feeds(limit, offset)
+    return json_response(paged("feeds", [feed_json(f) for f in found.rows], found.total, limit,
+                               offset))
 
 
-@bp.post("")
-def add() -> ResponseReturnValue:
+def add(request: Request) -> Response:
     """`{"url": …, "title"?: …, "interval_minutes"?: 15}`; the first poll runs in the
     background (state "pending" until then)."""
-    body = json_body()
+    body = json_body(request)
     url = optional_text(body, "url", 2000)
     if not url:
         raise invalid("url", "is the feed's http(s) address")
     interval = optional_int(body, "interval_minutes", low=5)
     if interval is not None and interval > 7 * 24 * 60:
         raise invalid("interval_minutes", "is at most a week (10080)")
-    lib = library()
+    lib = request.shared.library
     feed_id, created = lib.add_feed(url, optional_text(body, "title", 200),
                                     interval or DEFAULT_INTERVAL)
-    return jsonify(feed_json(lib.feeds.feed(feed_id))), 201 if created else 200
+    return json_response(feed_json(lib.feeds.feed(feed_id)), 201 if created else 200)
 
 
-@bp.get("/<int:feed_id>")
-def show(feed_id: int) -> ResponseReturnValue:
-    return jsonify(feed_json(library().feeds.feed(feed_id)))
+def show(request: Request, feed_id: int) -> Response:
+    return json_response(feed_json(request.shared.library.feeds.feed(feed_id)))
 
 
-@bp.delete("/<int:feed_id>")
-def remove(feed_id: int) -> ResponseReturnValue:
-    library().feeds.remove_feed(feed_id)
-    return "", 204
+def remove(request: Request, feed_id: int) -> Response:
+    request.shared.library.feeds.remove_feed(feed_id)
+    return no_content()
 
 
-@bp.post("/<int:feed_id>/refresh")
-def refresh(feed_id: int) -> ResponseReturnValue:
+def refresh(request: Request, feed_id: int) -> Response:
     """Poll now; with `?wait=SECONDS` (up to MAX_WAIT) answer 200 once a poll that started
     after this ask is done, else (no wait, or not done in time) 202 and the feed as it is;
     `polled` says which."""
-    wait = _wait()
-    lib = library()
+    wait = _wait(request)
+    lib = request.shared.library
     done = lib.refresh(feed_id, wait)
-    return jsonify({**feed_json(lib.feeds.feed(feed_id)), "polled": done}), 200 if done else 202
+    return json_response({**feed_json(lib.feeds.feed(feed_id)), "polled": done},
+                         200 if done else 202)
 
 
-def _wait() -> float | None:
+def _wait(request: Request) -> float | None:
     raw = request.args.get("wait")
     if raw is None:
         return None
@@ -84,3 +77,13 @@ def _wait() -> float | None:
     if not 0 <= wait <= MAX_WAIT:  # also refuses nan and inf
         raise invalid("wait", f"is seconds, 0 to {MAX_WAIT:g}")
     return wait
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/feeds", list_feeds, "GET", group="feeds"),
+        Route("/api/v1/feeds", add, "POST", group="feeds"),
+        Route("/api/v1/feeds/<int:feed_id>", show, "GET", group="feeds"),
+        Route("/api/v1/feeds/<int:feed_id>", remove, "DELETE", group="feeds"),
+        Route("/api/v1/feeds/<int:feed_id>/refresh", refresh, "POST", group="feeds"),
+    ]

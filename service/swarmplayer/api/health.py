@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
-from .context import engine, governor
-
-bp = Blueprint("health", __name__, url_prefix="/api/v1")
+from .http import Request, Route, json_response
 
 
-@bp.get("/health")
-def health() -> ResponseReturnValue:
+def health(request: Request) -> Response:
     """The system figures (psutil), the resource profile in force, the governor's level and
     what it changed and why. Without a governor (an app outside the Service): status only."""
-    body = {"status": "ok", "torrents": len(engine().info_hashes())}
-    found = governor()
+    body = {"status": "ok", "torrents": len(request.shared.engine.info_hashes())}
+    found = request.shared.governor
     if found is not None:
         report = found.report()
         body.update(system=report.pop("figures"), profile=found.profile_report(),
                     governor=report)
-    return jsonify(body)
+    return json_response(body)
+
+
+def routes() -> list[Route]:
+    return [Route("/api/v1/health", health, "GET", group="health")]

@@ -5,27 +5,23 @@ from __future__ import annotations
 import base64
 import io
 import ipaddress
+import logging
 from dataclasses import asdict
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, jsonify, request
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
-from ..auth.pairing import Pairing, TooManyAttempts
+from ..auth.pairing import TooManyAttempts
 from ..auth.tokens import clean_name
 from ..errors import BadInput
 from ..netaddrs import lan_addresses
-from .auth import devices
 from .errors import error_response
+from .http import Request, Route, json_response, no_content
 
-bp = Blueprint("pairing", __name__, url_prefix="/api/v1")
-
-
-def _pairing() -> Pairing:
-    return current_app.extensions["swarmplayer"]["pairing"]
+log = logging.getLogger(__name__)
 
 
-def _box_address() -> str:
+def _box_address(request: Request) -> str:
     """host:port a phone can open: the address this request came in on if it is a LAN one,
     else the box's first LAN address (an IP, not a .local name: older Android cannot
     resolve those)."""
@@ -42,20 +38,19 @@ def _box_address() -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-@bp.post("/pairing/codes")
-def new_code() -> ResponseReturnValue:
+def new_code(request: Request) -> Response:
     """A code to show on the TV, with the link its QR code carries; `?qr=png` adds that QR
     code as a base64 PNG (`qr_png`), for a TV that has no QR library (the Kodi add-on)."""
     qr = request.args.get("qr")
     if qr not in (None, "png"):
         raise BadInput("qr is png (or left out)", code="invalid_field")
-    code = _pairing().new_code()
-    url = f"http://{_box_address()}/pair#code={code.code}"
-    current_app.logger.info("pairing code %s (valid 5 minutes): %s", code.code, url)
+    code = request.shared.pairing.new_code()
+    url = f"http://{_box_address(request)}/pair#code={code.code}"
+    log.info("pairing code %s (valid 5 minutes): %s", code.code, url)
     answer = {"code": code.code, "expires_at": code.expires_at, "url": url}
     if qr == "png":
         answer["qr_png"] = _qr_png(url)
-    return jsonify(answer), 201
+    return json_response(answer, 201)
 
 
 def _qr_png(text: str) -> str:
@@ -66,47 +61,43 @@ def _qr_png(text: str) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
-@bp.post("/pairing/claim")
-def claim() -> ResponseReturnValue:
+def claim(request: Request) -> Response:
     """`{"code": "123456", "name": "Anna's phone"}` → 201 `{"token", "device"}` (public)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadInput('send JSON like {"code": "123456", "name": "My phone"}')
     name = clean_name(body.get("name"))
     try:
-        _pairing().claim(body.get("code"), request.remote_addr or "?")
+        request.shared.pairing.claim(body.get("code"), request.remote_addr or "?")
     except TooManyAttempts as exc:
         response = error_response(exc.status, exc.code, exc.message)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    device, token = devices().add(name)
-    current_app.logger.info("paired device %d (%s)", device.id, device.name)
-    return jsonify(token=token, device=asdict(device)), 201
+    device, token = request.shared.devices.add(name)
+    log.info("paired device %d (%s)", device.id, device.name)
+    return json_response({"token": token, "device": asdict(device)}, 201)
 
 
-@bp.get("/pairing/me")
-def me() -> ResponseReturnValue:
+def me(request: Request) -> Response:
     """The device the request's token belongs to (null for the box itself)."""
-    device = g.get("device")
-    return jsonify(device=asdict(device) if device else None)
+    device = request.device
+    return json_response({"device": asdict(device) if device else None})
 
 
-@bp.get("/devices")
-def list_devices() -> ResponseReturnValue:
-    limit = _int_arg("limit", 50, 1, 200)
-    offset = _int_arg("offset", 0, 0, None)
-    found = devices().list()
-    return jsonify(devices=[asdict(d) for d in found[offset:offset + limit]],
-                   total=len(found), limit=limit, offset=offset)
+def list_devices(request: Request) -> Response:
+    limit = _int_arg(request, "limit", 50, 1, 200)
+    offset = _int_arg(request, "offset", 0, 0, None)
+    found = request.shared.devices.list()
+    return json_response({"devices": [asdict(d) for d in found[offset:offset + limit]],
+                          "total": len(found), "limit": limit, "offset": offset})
 
 
-@bp.delete("/devices/<int:device_id>")
-def revoke(device_id: int) -> ResponseReturnValue:
-    devices().revoke(device_id)
-    return "", 204
+def revoke(request: Request, device_id: int) -> Response:
+    request.shared.devices.revoke(device_id)
+    return no_content()
 
 
-def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
+def _int_arg(request: Request, name: str, default: int, low: int, high: int | None) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -118,3 +109,13 @@ def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
         raise BadInput(f"{name} must be between {low} and {high or 'any'}",
                        code="invalid_field")
     return value
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/pairing/codes", new_code, "POST", group="pairing"),
+        Route("/api/v1/pairing/claim", claim, "POST", group="pairing"),
+        Route("/api/v1/pairing/me", me, "GET", group="pairing"),
+        Route("/api/v1/devices", list_devices, "GET", group="pairing"),
+        Route("/api/v1/devices/<int:device_id>", revoke, "DELETE", group="pairing"),
+    ]

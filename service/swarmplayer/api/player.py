@@ -5,54 +5,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ..errors import BadInput
-from ..tv import TvLink
 from . import sse
 from .auth import stream_link
-from .context import engine
-
-bp = Blueprint("player", __name__, url_prefix="/api/v1/player")
+from .http import Request, Route, json_response
 
 
-def register(app: Flask) -> None:
-    app.extensions["swarmplayer"]["tv"] = TvLink()
-    app.register_blueprint(bp)
-
-
-def tv() -> TvLink:
-    return current_app.extensions["swarmplayer"]["tv"]
-
-
-def _body() -> dict[str, Any]:
+def _body(request: Request) -> dict[str, Any]:
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
         raise BadInput("send a JSON object")
     return body
 
 
-def _sent(command: str, **args: Any) -> ResponseReturnValue:
-    sent = tv().send(command, **args)
-    return jsonify(command=sent, player=tv().snapshot()), 202
+def _sent(request: Request, command: str, **args: Any) -> Response:
+    tv = request.shared.tv
+    sent = tv.send(command, **args)
+    return json_response({"command": sent, "player": tv.snapshot()}, 202)
 
 
-@bp.get("")
-def player() -> ResponseReturnValue:
-    return jsonify(tv().snapshot())
+def player(request: Request) -> Response:
+    return json_response(request.shared.tv.snapshot())
 
 
-@bp.put("/state")
-def report() -> ResponseReturnValue:
+def report(request: Request) -> Response:
     """The add-on's player, as it is now (any subset of the player's fields)."""
-    return jsonify(tv().report(_body()))
+    return json_response(request.shared.tv.report(_body(request)))
 
 
-@bp.get("/commands")
-def commands() -> ResponseReturnValue:
+def commands(request: Request) -> Response:
     """The add-on's command stream; a newer one replaces this one (which then ends)."""
-    link = tv()
+    link = request.shared.tv
     listener = link.listen()
 
     def next_events(timeout: float) -> list[bytes] | None:
@@ -61,14 +46,13 @@ def commands() -> ResponseReturnValue:
             return None
         return [sse.event("command", c, c["id"]) for c in found]
 
-    hello = sse.event("hello", {"state_url": url_for("player.report")})
-    return sse.stream(next_events, [hello], lambda: link.leave(listener))
+    hello = sse.event("hello", {"state_url": request.url_for("player.report")})
+    return sse.stream(request, next_events, [hello], lambda: link.leave(listener))
 
 
-@bp.post("/play")
-def play() -> ResponseReturnValue:
+def play(request: Request) -> Response:
     """`{"episode_id": n}` or `{"info_hash": ih, "file_index"?: n}`, optional `"start": s`."""
-    body = _body()
+    body = _body(request)
     args: dict[str, Any] = {}
     start = body.get("start")
     if start is not None:
@@ -79,7 +63,7 @@ def play() -> ResponseReturnValue:
         episode_id = body["episode_id"]
         if isinstance(episode_id, bool) or not isinstance(episode_id, int):
             raise BadInput("episode_id is a whole number", code="invalid_field")
-        return _sent("play", episode_id=episode_id, **args)
+        return _sent(request, "play", episode_id=episode_id, **args)
     info_hash = body.get("info_hash")
     if not isinstance(info_hash, str):
         raise BadInput('give "episode_id" or "info_hash"', code="invalid_field")
@@ -87,31 +71,28 @@ def play() -> ResponseReturnValue:
     if file_index is not None and (isinstance(file_index, bool)
                                    or not isinstance(file_index, int)):
         raise BadInput("file_index is a whole number", code="invalid_field")
-    status = engine().status(info_hash)  # NotFound for a torrent the box does not have
-    return _sent("play", info_hash=status.info_hash, file_index=file_index,
-                 title=status.name, stream_url=stream_link(info_hash, file_index),
+    # NotFound for a torrent the box does not have
+    status = request.shared.engine.status(info_hash)
+    return _sent(request, "play", info_hash=status.info_hash, file_index=file_index,
+                 title=status.name, stream_url=stream_link(request, info_hash, file_index),
                  **args)
 
 
-@bp.post("/pause")
-def pause() -> ResponseReturnValue:
-    return _sent("pause")
+def pause(request: Request) -> Response:
+    return _sent(request, "pause")
 
 
-@bp.post("/resume")
-def resume() -> ResponseReturnValue:
-    return _sent("resume")
+def resume(request: Request) -> Response:
+    return _sent(request, "resume")
 
 
-@bp.post("/stop")
-def stop() -> ResponseReturnValue:
-    return _sent("stop")
+def stop(request: Request) -> Response:
+    return _sent(request, "stop")
 
 
-@bp.post("/seek")
-def seek() -> ResponseReturnValue:
+def seek(request: Request) -> Response:
     """`{"position": s}` (from the start) or `{"offset": ±s}` (from where the TV is)."""
-    body = _body()
+    body = _body(request)
     given = [k for k in ("position", "offset") if k in body]
     if len(given) != 1:
         raise BadInput('give one of "position" or "offset" (seconds)', code="invalid_field")
@@ -119,13 +100,23 @@ def seek() -> ResponseReturnValue:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (
             given[0] == "position" and value < 0):
         raise BadInput(f"{given[0]} is a number of seconds", code="invalid_field")
-    return _sent("seek", **{given[0]: float(value)})
+    return _sent(request, "seek", **{given[0]: float(value)})
 
 
-@bp.post("/volume")
-def volume() -> ResponseReturnValue:
+def volume(request: Request) -> Response:
     """`{"volume": 0–100}`."""
-    value = _body().get("volume")
+    value = _body(request).get("volume")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
         raise BadInput("volume is a number from 0 to 100", code="invalid_field")
-    return _sent("volume", volume=float(value))
+    return _sent(request, "volume", volume=float(value))
+
+
+_AT = "/api/v1/player"
+def routes() -> list[Route]:
+    return [
+        Route(_AT, player, "GET", group="player"),
+        Route(f"{_AT}/state", report, "PUT", group="player"),
+        Route(f"{_AT}/commands", commands, "GET", group="player"),
+        *(Route(f"{_AT}/{view.__name__}", view, "POST", group="player")
+          for view in (play, pause, resume, stop, seek, volume)),
+    ]

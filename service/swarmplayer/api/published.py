@@ -8,28 +8,16 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
-from ..errors import BadInput, Unavailable
+from ..errors import BadInput
 from ..publishing.folder import folder_path
 from ..publishing.links import check_base_url, check_origins, default_origin
-from ..publishing.publisher import Publisher
 from .body import invalid, json_body, optional_text, page, paged
-from .context import config, engine
+from .http import Request, Route, json_response, no_content
 from .torrents import LOCAL_CLIENTS
 
-bp = Blueprint("published", __name__, url_prefix="/api/v1/published")
-feeds_bp = Blueprint("published_feed", __name__, url_prefix="/feeds")
-
 T = TypeVar("T")
-
-
-def publisher() -> Publisher:
-    found = current_app.extensions["swarmplayer"].get("publisher")
-    if found is None:
-        raise Unavailable("publishing is not running")
-    return found
 
 
 def _field(name: str, check: Callable[..., T], *args: Any) -> T:
@@ -41,20 +29,18 @@ def _field(name: str, check: Callable[..., T], *args: Any) -> T:
         raise
 
 
-@bp.get("")
-def list_folders() -> ResponseReturnValue:
-    limit, offset = page()
-    pub = publisher()
+def list_folders(request: Request) -> Response:
+    limit, offset = page(request)
+    pub = request.shared.publisher
     folders = pub.published.folders()
     shown = [pub.report(f["id"]) for f in folders[offset:offset + limit]]
-    return jsonify(paged("folders", shown, len(folders), limit, offset))
+    return json_response(paged("folders", shown, len(folders), limit, offset))
 
 
-@bp.post("")
-def register() -> ResponseReturnValue:
+def register(request: Request) -> Response:
     """`{"path": "/abs/folder", "base_url": "http://box:8642", "origins"?: ["host:port"]}`;
     without origins, this box's BitTorrent port at the base URL's host."""
-    body = json_body()
+    body = json_body(request)
     path = optional_text(body, "path", 4096)
     if not path:
         raise invalid("path", "is the absolute path of the folder to publish")
@@ -64,40 +50,37 @@ def register() -> ResponseReturnValue:
     base_url = _field("base_url", check_base_url, base_url)
     origins = body.get("origins")
     if origins is None:  # not given: this box, where the base URL says it is
-        origins = [default_origin(base_url, engine().listen_port())]
+        origins = [default_origin(base_url, request.shared.engine.listen_port())]
     if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
         raise invalid("origins", 'is a list of "host:port" texts')
     origins = _field("origins", check_origins, origins)
     local = request.remote_addr in LOCAL_CLIENTS
-    folder = _field("path", folder_path, path, None if local else config().allowed_folders)
-    pub = publisher()
+    folder = _field("path", folder_path, path,
+                    None if local else request.shared.config.allowed_folders)
+    pub = request.shared.publisher
     folder_id, created = pub.register(folder, base_url, origins)
-    return jsonify(pub.report(folder_id)), 201 if created else 200
+    return json_response(pub.report(folder_id), 201 if created else 200)
 
 
-@bp.get("/<int:folder_id>")
-def show(folder_id: int) -> ResponseReturnValue:
-    return jsonify(publisher().report(folder_id))
+def show(request: Request, folder_id: int) -> Response:
+    return json_response(request.shared.publisher.report(folder_id))
 
 
-@bp.delete("/<int:folder_id>")
-def remove(folder_id: int) -> ResponseReturnValue:
-    publisher().remove(folder_id)
-    return "", 204
+def remove(request: Request, folder_id: int) -> Response:
+    request.shared.publisher.remove(folder_id)
+    return no_content()
 
 
-@bp.post("/<int:folder_id>/scan")
-def scan(folder_id: int) -> ResponseReturnValue:
-    pub = publisher()
+def scan(request: Request, folder_id: int) -> Response:
+    pub = request.shared.publisher
     pub.published.folder(folder_id)  # 404 for an unknown one
     pub.wake()
-    return jsonify(pub.report(folder_id)), 202
+    return json_response(pub.report(folder_id), 202)
 
 
-@feeds_bp.get("/published.xml")
-def feed() -> ResponseReturnValue:
+def feed(request: Request) -> Response:
     """RSS 2.0, with ETag and Last-Modified: a subscriber's conditional GET gets a 304."""
-    body, changed_at = publisher().catalog.feed()
+    body, changed_at = request.shared.publisher.catalog.feed()
     response = Response(body, mimetype="application/rss+xml")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     if changed_at is not None:
@@ -106,9 +89,22 @@ def feed() -> ResponseReturnValue:
     return response.make_conditional(request)
 
 
-@feeds_bp.get("/published/<info_hash>.tstream")
-def tstream(info_hash: str) -> ResponseReturnValue:
-    data, name = publisher().catalog.tstream(info_hash)
+def tstream(request: Request, info_hash: str) -> Response:
+    data, name = request.shared.publisher.catalog.tstream(info_hash)
     response = Response(data, mimetype="application/x-bittorrent")
     response.headers.set("Content-Disposition", "attachment", filename=name)
     return response
+
+
+_AT = "/api/v1/published/<int:folder_id>"
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/published", list_folders, "GET", group="published"),
+        Route("/api/v1/published", register, "POST", group="published"),
+        Route(_AT, show, "GET", group="published"),
+        Route(_AT, remove, "DELETE", group="published"),
+        Route(f"{_AT}/scan", scan, "POST", group="published"),
+        # For other boxes, which have no token: public (api/auth.py).
+        Route("/feeds/published.xml", feed, "GET", group="published_feed"),
+        Route("/feeds/published/<info_hash>.tstream", tstream, "GET", group="published_feed"),
+    ]

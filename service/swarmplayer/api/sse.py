@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, request
+from werkzeug.wrappers import Response
+
+from .http import Request
 
 KEEPALIVE_S = 15.0
 SLICE_S = 1.0  # how often a waiting stream looks whether its client (or the server) left
@@ -22,7 +24,7 @@ def event(name: str, data: Any, event_id: int | None = None) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
-def stream(next_events: Callable[[float], list[bytes] | None],
+def stream(request: Request, next_events: Callable[[float], list[bytes] | None],
            first: list[bytes], on_close: Callable[[], None]) -> Response:
     """A text/event-stream response: `first`, then whatever `next_events(timeout)` returns
     (None ends the stream), a keep-alive comment when it has been quiet for a while."""

@@ -5,51 +5,47 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wrappers import Response
 
 from ..engine import media
 from ..engine.stream import FileStream
 from ..errors import ServiceError
 from ..ranges import Unsatisfiable, byte_range
 from ..slots import Slots
-from .context import engine
+from .http import Request, Route
 from .limits import stream_slots
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("stream", __name__)
+
+def stream_default(request: Request, info_hash: str) -> Response:
+    return stream(request, info_hash, None)
 
 
-@bp.route("/stream/<info_hash>", methods=["GET", "HEAD"])
-def stream_default(info_hash: str) -> Response:
-    return stream(info_hash, None)
-
-
-@bp.route("/stream/<info_hash>/<int:file_index>", methods=["GET", "HEAD"])
-@bp.route("/stream/<info_hash>/<int:file_index>/<path:name>", methods=["GET", "HEAD"])
-def stream(info_hash: str, file_index: int | None, name: str = "") -> Response:
+def stream(request: Request, info_hash: str, file_index: int | None,
+           name: str = "") -> Response:
     """`name` is ignored: players that guess the format from the URL's end get a real name.
 
     Each answer with a body holds a stream slot until it ends: when all are taken the player
     gets a 503 "busy" at once, and the API keeps threads to answer with.
     """
-    slots = stream_slots()
+    slots = stream_slots(request)
     slots.take()
     try:
-        fs = engine().open_stream(info_hash, file_index)
+        fs = request.shared.engine.open_stream(info_hash, file_index)
     except BaseException:
         slots.give_back()
         raise
     try:
-        return _answer(fs, slots)
+        return _answer(request, fs, slots)
     except BaseException:
         fs.close()
         slots.give_back()
         raise
 
 
-def _answer(fs: FileStream, slots: Slots) -> Response:
+def _answer(request: Request, fs: FileStream, slots: Slots) -> Response:
     size = fs.size
     start, stop, status = 0, size, 200
     try:
@@ -80,6 +76,15 @@ def _answer(fs: FileStream, slots: Slots) -> Response:
     first = next(chunks)
     return Response(_Body(fs, slots, first, chunks), status=status, headers=headers,
                     direct_passthrough=True)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/stream/<info_hash>", stream_default, "GET", "HEAD", group="stream"),
+        Route("/stream/<info_hash>/<int:file_index>", stream, "GET", "HEAD", group="stream"),
+        Route("/stream/<info_hash>/<int:file_index>/<path:name>", stream, "GET", "HEAD",
+              group="stream"),
+    ]
 
 
 class _Body:

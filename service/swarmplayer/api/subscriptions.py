@@ -6,14 +6,11 @@ import json
 import sqlite3
 from typing import Any
 
-from flask import Blueprint, jsonify
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ..feeds.match import ACTIONS, QUALITIES
 from .body import invalid, json_body, optional_int, optional_text, page, paged
-from .context import library
-
-bp = Blueprint("subscriptions", __name__, url_prefix="/api/v1/subscriptions")
+from .http import Request, Route, json_response, no_content
 
 
 def subscription_json(s: sqlite3.Row) -> dict[str, Any]:
@@ -44,18 +41,16 @@ def _rules(body: dict[str, Any], partial: bool) -> dict[str, Any]:
     return rules
 
 
-@bp.get("")
-def list_subscriptions() -> ResponseReturnValue:
-    limit, offset = page()
-    found = library().feeds.subscriptions(limit, offset)
-    return jsonify(paged("subscriptions", [subscription_json(s) for s in found.rows],
-                         found.total, limit, offset))
+def list_subscriptions(request: Request) -> Response:
+    limit, offset = page(request)
+    found = request.shared.library.feeds.subscriptions(limit, offset)
+    return json_response(paged("subscriptions", [subscription_json(s) for s in found.rows],
+                               found.total, limit, offset))
 
 
-@bp.post("")
-def add() -> ResponseReturnValue:
+def add(request: Request) -> Response:
     """`{"show": "Name"}`, `{"show_id": id}` or `{"feed_id": id}`, with rules."""
-    body = json_body()
+    body = json_body(request)
     targets = [k for k in ("show", "show_id", "feed_id") if body.get(k) is not None]
     if len(targets) != 1:
         raise invalid("show", 'give one of "show" (a name), "show_id" or "feed_id"')
@@ -66,28 +61,36 @@ def add() -> ResponseReturnValue:
     for key in ("show_id", "feed_id"):
         if key in targets:
             rules[key] = optional_int(body, key, low=1)
-    lib = library()
+    lib = request.shared.library
     sub_id = lib.subscribe(rules, show_name=name)
-    return jsonify(subscription_json(lib.feeds.subscription(sub_id))), 201
+    return json_response(subscription_json(lib.feeds.subscription(sub_id)), 201)
 
 
-@bp.get("/<int:sub_id>")
-def show(sub_id: int) -> ResponseReturnValue:
-    return jsonify(subscription_json(library().feeds.subscription(sub_id)))
+def show(request: Request, sub_id: int) -> Response:
+    return json_response(subscription_json(request.shared.library.feeds.subscription(sub_id)))
 
 
-@bp.put("/<int:sub_id>")
-def update(sub_id: int) -> ResponseReturnValue:
-    rules = _rules(json_body(), partial=True)
-    feeds = library().feeds
+def update(request: Request, sub_id: int) -> Response:
+    rules = _rules(json_body(request), partial=True)
+    feeds = request.shared.library.feeds
     if rules:
         feeds.update_subscription(sub_id, rules)
-    return jsonify(subscription_json(feeds.subscription(sub_id)))
+    return json_response(subscription_json(feeds.subscription(sub_id)))
 
 
-@bp.delete("/<int:sub_id>")
-def remove(sub_id: int) -> ResponseReturnValue:
-    library().feeds.remove_subscription(sub_id)
-    return "", 204
+def remove(request: Request, sub_id: int) -> Response:
+    request.shared.library.feeds.remove_subscription(sub_id)
+    return no_content()
+
+
+_AT = "/api/v1/subscriptions/<int:sub_id>"
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/subscriptions", list_subscriptions, "GET", group="subscriptions"),
+        Route("/api/v1/subscriptions", add, "POST", group="subscriptions"),
+        Route(_AT, show, "GET", group="subscriptions"),
+        Route(_AT, update, "PUT", group="subscriptions"),
+        Route(_AT, remove, "DELETE", group="subscriptions"),
+    ]
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, jsonify, request
-from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ..addresses import host_port, peer_address, resolve
+from ..engine.engine import Engine
 from ..errors import BadInput, TooLarge, shown
 from ..plays import Play
 from ..sources import MAX_TORRENT_BYTES, Added, add_source
 from .auth import stream_link
-from .context import config, engine, plays, prefetcher
+from .http import Request, Route, json_response, no_content
 from .limits import fetch_slots
 from .status import torrent_json
 
@@ -21,43 +21,41 @@ from .status import torrent_json
 LOCAL_CLIENTS = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 MAX_PEERS = 200
 
-bp = Blueprint("torrents", __name__, url_prefix="/api/v1/torrents")
 
-
-def _detail(info_hash: str) -> dict[str, Any]:
+def _detail(request: Request, info_hash: str) -> dict[str, Any]:
     """The torrent with its files (each with its stream URL and play state) and its
     prefetch."""
-    eng = engine()
+    eng = request.shared.engine
     body = torrent_json(eng.status(info_hash))
-    played = plays().of(body["info_hash"])
+    played = request.shared.plays.of(body["info_hash"])
     body["files"] = [
         {**vars(f), **asdict(played.get(f.index, Play())),
-         "stream_url": stream_link(info_hash, f.index)}
+         "stream_url": stream_link(request, info_hash, f.index)}
         for f in eng.files(info_hash)
     ]
-    job = prefetcher().status(body["info_hash"])
+    job = request.shared.prefetcher.status(body["info_hash"])
     body["prefetch"] = job.to_json() if job else None
-    body["stream_url"] = stream_link(info_hash)
+    body["stream_url"] = stream_link(request, info_hash)
     return body
 
 
-@bp.get("")
-def list_torrents() -> ResponseReturnValue:
-    return jsonify(torrents=[torrent_json(s) for s in engine().statuses()])
+def list_torrents(request: Request) -> Response:
+    return json_response({"torrents": [torrent_json(s)
+                                       for s in request.shared.engine.statuses()]})
 
 
-@bp.post("")
-def add() -> ResponseReturnValue:
+def add(request: Request) -> Response:
     """JSON `{"source": magnet|url|path}` (or `magnet`/`url`/`path`), or a multipart `torrent`.
 
     Everything is checked before the engine adds anything: a refused add leaves no torrent.
     """
+    engine = request.shared.engine
     upload = request.files.get("torrent")
     if upload is not None:
         data = upload.stream.read(MAX_TORRENT_BYTES + 1)
         if len(data) > MAX_TORRENT_BYTES:
             raise TooLarge("the uploaded file is larger than a torrent file can be")
-        added = Added(*engine().add_torrent_data(data, upload.filename or "upload"))
+        added = Added(*engine.add_torrent_data(data, upload.filename or "upload"))
     else:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
@@ -67,12 +65,12 @@ def add() -> ResponseReturnValue:
             raise BadInput('give exactly one of "source", "magnet", "url" or "path", as text')
         peers = _peers(body.get("peers", []))
         local = request.remote_addr in LOCAL_CLIENTS
-        added = add_source(engine(), given[0], fetch_slots=fetch_slots(),
-                           allowed_paths=None if local else config().allowed_folders)
+        added = add_source(engine, given[0], fetch_slots=fetch_slots(request),
+                           allowed_paths=None if local else request.shared.config.allowed_folders)
         if peers:
-            _connect(added, peers)
-    return jsonify({**_detail(added.info_hash), "warnings": added.warnings}), \
-        201 if added.created else 200
+            _connect(engine, added, peers)
+    return json_response({**_detail(request, added.info_hash), "warnings": added.warnings},
+                         201 if added.created else 200)
 
 
 def _peers(given: object) -> list[str]:
@@ -92,24 +90,31 @@ def _peers(given: object) -> list[str]:
     return peers
 
 
-def _connect(added: Added, peers: list[str]) -> None:
+def _connect(engine: Engine, added: Added, peers: list[str]) -> None:
     """Connect the new torrent to `peers`; should libtorrent still refuse one, a torrent this
     request created is removed again, so the add is all or nothing."""
     try:
-        engine().connect_peers(added.info_hash, peers)
+        engine.connect_peers(added.info_hash, peers)
     except Exception:
         if added.created:
-            engine().remove(added.info_hash, delete_files=True)
+            engine.remove(added.info_hash, delete_files=True)
         raise
 
 
-@bp.get("/<info_hash>")
-def show(info_hash: str) -> ResponseReturnValue:
-    return jsonify(_detail(info_hash))
+def show(request: Request, info_hash: str) -> Response:
+    return json_response(_detail(request, info_hash))
 
 
-@bp.delete("/<info_hash>")
-def remove(info_hash: str) -> ResponseReturnValue:
+def remove(request: Request, info_hash: str) -> Response:
     keep = request.args.get("files", "true").lower() in ("false", "0", "no")
-    engine().remove(info_hash, delete_files=not keep)
-    return "", 204
+    request.shared.engine.remove(info_hash, delete_files=not keep)
+    return no_content()
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/torrents", list_torrents, "GET", group="torrents"),
+        Route("/api/v1/torrents", add, "POST", group="torrents"),
+        Route("/api/v1/torrents/<info_hash>", show, "GET", group="torrents"),
+        Route("/api/v1/torrents/<info_hash>", remove, "DELETE", group="torrents"),
+    ]

@@ -1,32 +1,36 @@
-"""The phone remote: one page (templates/index.html) and its static files, no build step.
+"""The phone remote: one page (index.html) and its static files, no build step. The API
+(api/__init__.py) gives these views their URLs.
 
 The page holds no data: everything it shows comes from the API with the device's token."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, send_from_directory
-from flask.typing import ResponseReturnValue
+from pathlib import Path
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Request, Response
 
-
-@bp.get("/")
-@bp.get("/pair")
-def page() -> ResponseReturnValue:
-    response = Response(render_template("index.html"))
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
 
 
-@bp.get("/manifest.webmanifest")
-def manifest() -> ResponseReturnValue:
-    return send_from_directory(bp.static_folder or "", "manifest.webmanifest",
+def page(request: Request) -> Response:
+    """The page's shell, the same for every phone: a plain file, read each time (it is small
+    and rarely asked for)."""
+    return Response((HERE / "index.html").read_bytes(), mimetype="text/html",
+                    headers={"Cache-Control": "no-cache"})
+
+
+def manifest(request: Request) -> Response:
+    return send_from_directory(STATIC, "manifest.webmanifest", request.environ,
                                mimetype="application/manifest+json", max_age=0)
 
 
-@bp.get("/sw.js")
-def service_worker() -> ResponseReturnValue:
+def service_worker(request: Request) -> Response:
     """At the root, so that it may serve the whole page's scope."""
-    return send_from_directory(bp.static_folder or "", "sw.js",
-                               mimetype="text/javascript", max_age=0)
+    return send_from_directory(STATIC, "sw.js", request.environ, mimetype="text/javascript",
+                               max_age=0)
+
+
+def static(request: Request, filename: str) -> Response:
+    return send_from_directory(STATIC, filename, request.environ)

@@ -95,7 +95,7 @@ def test_kodi_on_another_box_finds_the_service_and_pairs_like_a_phone(
     assert kodi.settings["token"] == ""
     assert "code" in kodi.called("notification")[-1][0][1]
 
-    code = service.app.extensions["swarmplayer"]["pairing"].new_code().code
+    code = service.app.shared.pairing.new_code().code
     kodi.select_answers.append(0)
     kodi.input_answers.append(code)
     plugin.run([PLUGIN + "discover", "-1", ""])
