@@ -126,7 +126,7 @@ def repetition(site: FeedServer, work: Path, turn: int) -> dict[str, Poll]:
     site.answers[paths["one item"]] = _answer(document("Bench", [new]))
     ids = {}
     for poll, path in paths.items():
-        ids[poll], _ = feeds.add_feed(site.base + path, None, 15)
+        ids[poll], _ = feeds.add_feed(site.url + path, None, 15)
         feeds.add_subscription({"feed_id": ids[poll], "qualities": ["720p"], "backfill": 0,
                                 "action": "prefetch"})
     ids["next"] = ids["first"]

@@ -1,8 +1,9 @@
-"""Feeds served on 127.0.0.1 for the benchmarks: answers set per path (and changed over time),
-ETag/304 like a real feed host, and generated feed documents."""
+"""Feeds served on 127.0.0.1 for the benchmarks and the tests: answers set per path (and changed
+over time), ETag/304 like a real feed host, and generated feed documents."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Callable
@@ -41,40 +42,81 @@ def growing(show: str, episodes: int) -> Callable[[int], Answer]:
                          feed_document(show, episodes + hits))
 
 
+class Hold:
+    """A path's answers held back: `arrived` is set when a request for it comes, and it is
+    answered once `release` is set (or after a minute)."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+
 class FeedServer:
-    """path → (status, headers, body), or a function of the path's hit count giving one; the
-    ETag is the body's length, so a conditional GET of an unchanged body gets a 304."""
+    """Feeds on 127.0.0.1 that change over time: path → (status, headers, body), or a function
+    of the path's hit count giving one. Each has an ETag (the body's digest: a conditional GET
+    of an unchanged body gets a 304) unless served without; an unknown path is a 404."""
 
     def __init__(self) -> None:
         self.answers: dict[str, Answer | Callable[[int], Answer]] = {}
-        self.hits: dict[str, int] = {}
+        self.hits: list[tuple[str, str | None]] = []  # (path, If-None-Match), in order
+        self.holds: dict[str, Hold] = {}
+        self.without_etag: set[str] = set()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                hits = server.hits[self.path] = server.hits.get(self.path, 0) + 1
-                answer = server.answers[self.path]
-                status, headers, body = answer(hits) if callable(answer) else answer
-                etag = f'"{len(body)}"'
-                if status == 200 and self.headers.get("If-None-Match") == etag:
+                server.hits.append((self.path, self.headers.get("If-None-Match")))
+                hold = server.holds.get(self.path)
+                if hold is not None:
+                    hold.arrived.set()
+                    hold.release.wait(60)
+                answer = server.answers.get(self.path, (404, {"Content-Type": "text/plain"},
+                                                        b"no"))
+                status, headers, body = (answer(server.count(self.path)) if callable(answer)
+                                         else answer)
+                etag = (None if self.path in server.without_etag
+                        else f'"{hashlib.sha1(body).hexdigest()[:16]}"')
+                if etag and status == 200 and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
                     self.end_headers()
                     return
                 self.send_response(status)
-                for key, value in {"ETag": etag, **headers}.items():
+                for key, value in (({"ETag": etag} if etag else {}) | headers).items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(ConnectionError):  # a capped reader hangs up
+                    self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.httpd.server_port}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="feed-server",
+                                        daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+
+    def serve(self, path: str, body: bytes, status: int = 200,
+              kind: str = "application/rss+xml", etag: bool = True) -> str:
+        """Answer `path` with `body` from now on; its URL."""
+        self.answers[path] = (status, {"Content-Type": kind}, body)
+        (self.without_etag.discard if etag else self.without_etag.add)(path)
+        return self.url + path
+
+    def count(self, path: str) -> int:
+        """How many requests for `path` came."""
+        return sum(1 for asked, _ in self.hits if asked == path)
+
+    def hold(self, path: str) -> Hold:
+        """Hold the answers to `path` until the Hold is released."""
+        self.holds[path] = Hold()
+        return self.holds[path]
 
     def close(self) -> None:
+        for hold in self.holds.values():  # a held answer must not keep shutdown waiting
+            hold.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+        self._thread.join(10)

@@ -164,7 +164,7 @@ def poll_feeds(service: Service, site: FeedServer, count: int, stop: threading.E
     ids = []
     for n in range(count):
         site.answers[f"/{n}.xml"] = growing(f"Bench Show {n}", 50)
-        ids.append(service.api("POST", "/api/v1/feeds", {"url": f"{site.base}/{n}.xml"})["id"])
+        ids.append(service.api("POST", "/api/v1/feeds", {"url": f"{site.url}/{n}.xml"})["id"])
     # As a user does: the feed's shows appear, then they subscribe; each later poll has one
     # new episode, which the subscription prefetches (a magnet nobody seeds: it waits).
     deadline = time.monotonic() + 60
@@ -312,7 +312,7 @@ def main() -> None:
     report(args, profile, idle, streaming, cpu / elapsed, written / max(downloaded, 1), {
         "played": played, "downloaded": downloaded, "written": written, "seconds": elapsed,
         "stop": stop_seconds, "page events": page_events[0], "feeds": args.feeds,
-        "fetched": sum(site.hits.values()), "announced": announced or "nothing",
+        "fetched": len(site.hits), "announced": announced or "nothing",
         "seeded": uploaded, "hashed": hashed}, hashing)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lan import Lan
 from media import make_video
 from support import PIECE_SIZE, SEED_RATE, Swarm, wait_until
 
@@ -159,3 +162,18 @@ def watch() -> Iterator[Callable[[Service, str], Callable[[], None]]]:
     yield start
     for stop in stops:
         stop()
+
+
+# ---- a LAN of network namespaces (discovery, the phone on the Wi-Fi) -------------------------
+
+@pytest.fixture
+def lan() -> Iterator[Lan]:
+    """A bridge and no hosts yet (`lan.add_host`); skipped, loudly, without root or netns."""
+    if os.geteuid() != 0:
+        pytest.skip("SKIPPED LOUDLY: network namespaces need root (CI runs these as root)")
+    try:
+        made = Lan()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"SKIPPED LOUDLY: cannot make network namespaces here: {exc}")
+    yield made
+    made.close()

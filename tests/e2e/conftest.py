@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from kodi import Kodi, free_port, missing
 from media import make_video
-from phone import ARGS, CHROMIUM, PHONE
+from phone import ARGS, CHROMIUM, phone_page
 from support import REPO, ServiceProcess, api, wait_until
 
 from swarmplayer.demo.swarm import Peer
@@ -159,27 +159,33 @@ def feed_show(kodi_service: ServiceProcess, seed: Callable[[Path], str],
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def launch() -> Iterator[Callable[..., Any]]:
+    """Launch Debian's Chromium (optionally through a wrapper, e.g. into a namespace); every
+    browser launched is closed at teardown."""
     playwright_api = pytest.importorskip("playwright.sync_api",
                                          reason="SKIPPED LOUDLY: pip install playwright")
     if not shutil.which(CHROMIUM):
         pytest.skip(f"SKIPPED LOUDLY: no Chromium at {CHROMIUM} (tools/bootstrap.sh installs it)")
     with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield launched
-        launched.close()
+        launched: list[Any] = []
+
+        def make(executable: str = CHROMIUM) -> Any:
+            launched.append(p.chromium.launch(executable_path=executable, args=ARGS,
+                                              headless=True))
+            return launched[-1]
+
+        yield make
+        for browser in launched:
+            browser.close()
+
+
+@pytest.fixture
+def browser(launch: Callable[..., Any]) -> Any:
+    return launch()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
-    opened = context.new_page()
-    opened.problems = []  # script errors and CSP violations: none wanted
-    # (Chromium also logs each 4xx answer, e.g. an unpaired page's 401: those are answers.)
-    opened.on("console", lambda m: m.type == "error"
-              and not m.text.startswith("Failed to load resource")
-              and opened.problems.append(m.text))
-    opened.on("pageerror", lambda e: opened.problems.append(str(e)))
+    opened = phone_page(browser)
     yield opened
-    context.close()
+    opened.context.close()

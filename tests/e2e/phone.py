@@ -17,6 +17,21 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 PHONE = {"width": 360, "height": 740}
 
 
+def phone_page(browser: Any) -> Any:
+    """A new page at a phone's viewport that collects script errors and CSP violations in
+    `page.problems` (none wanted). Chromium also logs each 4xx answer (an unpaired page's
+    401): those are answers, not problems."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    opened = context.new_page()
+    opened.problems = []
+    opened.on("console", lambda m: m.type == "error"
+              and not m.text.startswith("Failed to load resource")
+              and opened.problems.append(m.text))
+    opened.on("pageerror", lambda e: opened.problems.append(str(e)))
+    return opened
+
+
 def shot(page: Any, name: str, full_page: bool = True) -> None:
     """A screenshot for the README (screens.py says where it goes)."""
     page.screenshot(path=str(folder("screenshots") / f"{name}.png"), full_page=full_page)

@@ -134,6 +134,20 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
         wait_for(lambda: kodi.player_id() is None and kodi.player_closed(), 60,
                  "Kodi to stop", kodi.log_tail)
         until(page, "document.getElementById('tv-state').textContent === 'Nothing plays'")
+
+        # Back in the episodes: where the TV stopped, then marked watched from the phone.
+        page.click("nav button[data-screen=library]")
+        page.click("#shows li:has-text('Remote Test Show') >> text=Seasons")
+        page.click("#shows button:has-text('Season 1')")
+        episode = page.locator("#shows li", has_text="S01E01")
+        episode.wait_for()
+        assert "Stopped at 0:2" in episode.text_content()
+        episode.locator("text=Mark watched").click()
+        page.locator("#shows li", has_text="Mark unwatched").wait_for()
+        assert "Watched" in page.locator("#shows li", has_text="S01E01").text_content()
+        listed = api(base, "GET", f"/api/v1/shows/{show['id']}/episodes").json()["episodes"]
+        assert [e["watched"] for e in listed if e["episode"] == 1] == [True]
+        readable(page)
     finally:
         relay.close()
     assert page.problems == []

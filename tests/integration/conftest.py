@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feeds import FeedServer
 from support import ServiceProcess
+
+from bench.feedsite import FeedServer
 
 HERE = Path(__file__).parent
 
@@ -36,7 +37,7 @@ def service_process(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
 
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
-    """A feed server on 127.0.0.1 (tests/feeds.py), closed at teardown."""
+    """A feed server on 127.0.0.1 (bench/feedsite.py), closed at teardown."""
     made = FeedServer()
     yield made
     made.close()

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lan import Lan, Lines, serve_box
 from support import REPO
-from test_discovery import Lan, Lines, _serve, lan  # noqa: F401  (the fixture)
 
 from swarmplayer import discovery
 
@@ -70,7 +70,7 @@ def avahi_ok() -> None:
 
 
 @pytest.fixture
-def box_avahi(lan: Lan, avahi_ok: None, tmp_path: Path) -> Iterator[Avahi]:  # noqa: F811
+def box_avahi(lan: Lan, avahi_ok: None, tmp_path: Path) -> Iterator[Avahi]:
     lan.add_host("box", 1)
     lan.add_host("phone", 2)
     made = Avahi(lan.hosts["box"], tmp_path / "avahi")
@@ -78,12 +78,12 @@ def box_avahi(lan: Lan, avahi_ok: None, tmp_path: Path) -> Iterator[Avahi]:  # n
     made.stop()
 
 
-def test_the_box_publishes_through_avahi(lan: Lan, box_avahi: Avahi,  # noqa: F811
+def test_the_box_publishes_through_avahi(lan: Lan, box_avahi: Avahi,
                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                          ) -> None:
     watch = Lines(lan.hosts["phone"], str(REPO / "tests" / "mdns_watch.py"), "120")
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", box_avahi.env["DBUS_SYSTEM_BUS_ADDRESS"])
-    server = _serve(lan, tmp_path / "box", backend="avahi", announced="through avahi-daemon")
+    server = serve_box(lan, tmp_path / "box", backend="avahi", announced="through avahi-daemon")
     try:
         watch.expect("browsing", 30)
         box = (tmp_path / "box" / "box-id").read_text().strip()
@@ -98,12 +98,12 @@ def test_the_box_publishes_through_avahi(lan: Lan, box_avahi: Avahi,  # noqa: F8
         watch.stop()
 
 
-def test_avahi_browse_finds_the_zeroconf_announcement(lan: Lan, avahi_ok: None,  # noqa: F811
+def test_avahi_browse_finds_the_zeroconf_announcement(lan: Lan, avahi_ok: None,
                                                       tmp_path: Path) -> None:
     lan.add_host("box", 1)
     phone = lan.add_host("phone", 2)
     avahi = Avahi(phone, tmp_path / "avahi")
-    server = _serve(lan, tmp_path / "box")
+    server = serve_box(lan, tmp_path / "box")
     try:
         box = (tmp_path / "box" / "box-id").read_text().strip()
         browse = Lines(phone, "-c", "import os; os.execvpe('avahi-browse', ['avahi-browse', "

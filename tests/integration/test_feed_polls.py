@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from feeds import FeedServer, item, magnet, rss
+from feeds import item, magnet, rss
 
+from bench.feedsite import FeedServer
 from swarmplayer import feeds_cli
 from swarmplayer.cli import main
 from swarmplayer.supervisor import Service

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feeds import FeedServer, item, magnet, rss
+from feeds import item, magnet, rss
 from support import REPO
 
+from bench.feedsite import FeedServer
 from swarmplayer.feeds.poller import Poller, parse_in_worker
 from swarmplayer.feeds.store import FeedStore
 from swarmplayer.store import Store

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feeds import FeedServer, item, rss
+from feeds import item, rss
 from support import REPO
 
+from bench.feedsite import FeedServer
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt
 from swarmplayer.playback import first_frame_seconds

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feeds import FeedServer, item, magnet, rss
+from feeds import item, magnet, rss
 from support import CORPUS, REPO
 
+from bench.feedsite import FeedServer
 from swarmplayer.cli import main
 from swarmplayer.supervisor import Service
 

@@ -6,7 +6,6 @@ publisher's upload is) and any number of extra peers.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +53,6 @@ class Peer:
 
     def connect(self, other: Peer) -> None:
         self.handle.connect_peer((other.host, other.port))
-
-    def wait_seeding(self, timeout: float = 30.0) -> None:
-        """Wait (on libtorrent's alerts, with a deadline) until this peer has every piece."""
-        end = time.monotonic() + timeout
-        while not self.handle.status().is_seeding:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("peer did not become a seed in time")
-            lt.wait_for_alert(self.session, int(min(left, 0.5) * 1000))
-            self.session.pop_alerts()
 
     def close(self) -> None:
         self.session.pause()

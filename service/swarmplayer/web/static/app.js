@@ -215,10 +215,20 @@ async function loadLibrary() {
 }
 
 function episodeItem(e) {
-  return el("li", {},
-    el("span", { class: "title" }, `${e.show_title} ${e.label}`), el("br"),
-    el("span", { class: "muted" }, e.title || ""), el("br"),
-    el("button", { type: "button", onclick: () => playOnTv({ episode_id: e.id }) }, "Play on TV"));
+  const notes = [e.title, e.watched ? "Watched" : e.position ? `Stopped at ${clock(e.position)}` : "",
+    e.prefetch === "ready" ? "Starts instantly" : ""].filter(Boolean);
+  const item = el("li", { "data-episode": e.id }, el("span", { class: "title" }, `${e.show_title} ${e.label}`));
+  if (notes.length) item.append(el("br"), el("span", { class: "muted" }, notes.join(" · ")));
+  item.append(el("br"),
+    el("button", { type: "button", onclick: () => playOnTv({ episode_id: e.id }) }, "Play on TV"), " ",
+    el("button", { type: "button", onclick: () => markWatched(e, item) }, e.watched ? "Mark unwatched" : "Mark watched"));
+  return item;
+}
+
+// The answer is the episode as it is now: the item is drawn again from it.
+async function markWatched(e, item) {
+  try { item.replaceWith(episodeItem(await api("PUT", `/episodes/${e.id}/progress`, { watched: !e.watched }))); }
+  catch (err) { say(err.message); }
 }
 
 async function listShows() {
