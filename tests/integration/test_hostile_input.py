@@ -5,6 +5,7 @@ and the service keeps answering while bad fetches and waiting streams are in fli
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ import pytest
 from devices_support import from_the_lan
 from hostile import HostileServer
 from support import Reply, api, assert_json_error, fetch, wait_until
+from werkzeug.routing import IntegerConverter
 
 from swarmplayer import sources
 from swarmplayer.api.limits import plan
@@ -230,6 +232,25 @@ def test_bad_json(quiet: Service, body: bytes, status: int, code: str) -> None:
     reply = fetch(f"{quiet.url}/api/v1/torrents", "POST",
                   {"Content-Type": "application/json"}, body)
     assert assert_json_error(reply, status)["error"] == code
+    assert torrents(quiet) == before
+
+
+@pytest.mark.parametrize("number", [str(2**63), "9" * 40])
+def test_ids_past_what_sqlite_holds_are_not_found(quiet: Service, number: str) -> None:
+    """Every route with a number in its path, given one SQLite cannot hold: matched by no route,
+    a JSON 404 or 405 (it was an OverflowError in the store: a 500), and nothing changes."""
+    before = torrents(quiet)
+    walked = 0
+    for rule in quiet.app.url_map.iter_rules():
+        if not any(isinstance(c, IntegerConverter) for c in rule._converters.values()):
+            continue
+        path = re.sub(r"<int:\w+>", number, re.sub(r"<(?!int:)[^>]+>", HEX, rule.rule))
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            reply = api(quiet.url, method, path, {} if method in ("POST", "PUT", "PATCH") else None)
+            assert reply.status in (404, 405), (method, path, reply.status)  # no such route
+            assert_json_error(reply)
+            walked += 1
+    assert walked > 15  # the walk really saw the numbered routes
     assert torrents(quiet) == before
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, RequestRedirect
+from werkzeug.routing import IntegerConverter, Map, RequestRedirect
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
@@ -19,11 +19,20 @@ from .http import Request, Route
 _LOCAL = {"REMOTE_ADDR": "127.0.0.1"}
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in a route: at most what SQLite holds (2⁶³ − 1), so a longer number matches no
+    route (a 404) instead of overflowing in the store."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 class App:
     """`url_map` holds every route (each carries its view); `shared` the components."""
 
     def __init__(self, routes: Iterable[Route], shared: Shared, gate: Gate) -> None:
-        self.url_map = Map(list(routes))
+        self.url_map = Map(list(routes), converters={"int": RowId})
         self.shared = shared
         self._gate = gate
 
