@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,10 +78,13 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     start = other.uploaded()
     wait_until(lambda: other.uploaded() - start >= SEED_RATE, 10, "a second of the other seeder")
     sent_by_origin, sent_by_other = origin.uploaded(), other.uploaded()
+    since = time.monotonic()
     wait_until(lambda: other.uploaded() - sent_by_other >= 3 * SEED_RATE, 30,
                "three more seconds of the other seeder")
-    # The origin's cap is four times the other's: unspared it would send most of it.
-    assert origin.uploaded() - sent_by_origin <= 4 * TRICKLE
+    # The origin's cap is four times the other's: unspared it would send most of it. Spared,
+    # it sends the trickle for as long as that took (longer on a loaded machine), and a
+    # second's worth more at most (libtorrent's quota comes a tick ahead).
+    assert origin.uploaded() - sent_by_origin <= TRICKLE * (time.monotonic() - since + 1)
 
     # A reader opens where nothing is downloaded yet (a seek): the cap goes at once, and every
     # peer keeps two requests in flight until the piece comes (settings.seek_settings). The
