@@ -254,6 +254,14 @@ def test_ids_past_what_sqlite_holds_are_not_found(quiet: Service, number: str) -
     assert torrents(quiet) == before
 
 
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=x", "offset=-1",
+                                   "offset=" + "9" * 40, "limit=%D9%A3"])  # Arabic-Indic 3
+def test_the_devices_list_pages_like_every_list(quiet: Service, query: str) -> None:
+    reply = api(quiet.url, "GET", f"/api/v1/devices?{query}")
+    assert assert_json_error(reply, 400)["error"] == "invalid_field"
+    assert query.split("=")[0] in reply.json()["message"]
+
+
 # ---- 7, 12: local paths ------------------------------------------------------------------------
 
 def test_fifos_devices_and_folders_are_not_files(quiet: Service, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from ..auth.pairing import TooManyAttempts
 from ..auth.tokens import clean_name
 from ..errors import BadInput
 from ..netaddrs import lan_addresses
+from .body import page, paged
 from .errors import error_response
 from .http import Request, Route, json_response, no_content
 
@@ -85,30 +86,15 @@ def me(request: Request) -> Response:
 
 
 def list_devices(request: Request) -> Response:
-    limit = _int_arg(request, "limit", 50, 1, 200)
-    offset = _int_arg(request, "offset", 0, 0, None)
+    limit, offset = page(request)
     found = request.shared.devices.list()
-    return json_response({"devices": [asdict(d) for d in found[offset:offset + limit]],
-                          "total": len(found), "limit": limit, "offset": offset})
+    return json_response(paged("devices", [asdict(d) for d in found[offset:offset + limit]],
+                               len(found), limit, offset))
 
 
 def revoke(request: Request, device_id: int) -> Response:
     request.shared.devices.revoke(device_id)
     return no_content()
-
-
-def _int_arg(request: Request, name: str, default: int, low: int, high: int | None) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput(f"{name} must be a whole number", code="invalid_field") from None
-    if value < low or (high is not None and value > high):
-        raise BadInput(f"{name} must be between {low} and {high or 'any'}",
-                       code="invalid_field")
-    return value
 
 
 def routes() -> list[Route]:
