@@ -123,6 +123,23 @@ def test_a_revoked_phone_is_back_on_the_pairing_screen(page: Any,
     assert page.evaluate("localStorage.getItem('swarmplayer.token')") is None
 
 
+def test_a_late_401_keeps_a_token_paired_since(page: Any,
+                                              make_service: Callable[..., Service]) -> None:
+    """A request sent without a token is answered 401 after another tab has paired: the page
+    shows the pairing screen but keeps the new token (it used to remove whatever was stored,
+    which raced a test's own token in CI)."""
+    service = make_service(trust_localhost=False)
+    _, token = pair(service, "Second tab")
+    page.goto(service.url + "/")
+    page.wait_for_selector("#pair-screen:not([hidden])")
+    page.evaluate(f"localStorage.setItem('swarmplayer.token', '{token}')")
+    page.evaluate("api('GET', '/pairing/me').catch(() => null)")  # sent with no token: a 401
+    assert page.evaluate("localStorage.getItem('swarmplayer.token')") == token
+    page.reload()
+    page.wait_for_selector("#app:not([hidden])")
+    assert page.problems == []
+
+
 def test_boxes_screen_320_px_and_box_offline(page: Any,
                                              make_service: Callable[..., Service]) -> None:
     """The Boxes screen lists this box; every screen is readable 320 px wide; a box that stops

@@ -41,6 +41,13 @@ def pieces_of_service(origin: Peer) -> list[bool]:
     return list(leechers[0].pieces) if leechers and any(leechers[0].pieces) else []
 
 
+def one_connection(origin: Peer) -> bool:
+    """The origin holds one connection to the service (an old one it was dropped from is gone)
+    and has had the service's bitfield on it."""
+    leechers = [p for p in origin.handle.get_peer_info() if not p.flags & lt.PEER_SEED]
+    return len(leechers) == 1 and bool(pieces_of_service(origin))
+
+
 def missing_piece(origin: Peer) -> int:
     """A piece the service lacks: the middle of the longest run of them, far from any it may be
     finishing."""
@@ -95,6 +102,10 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     assert b"".join(head.iter_range(0, 100)) == movie.read_bytes()[:100]  # a jump now: a seek
     head.close()
     wait_until(lambda: spared(service, info_hash), 15, "the origin spared again")
+    # Sparing dials the origin again: that connection's handshakes must be through before the
+    # seeders are throttled, which holds their protocol messages too (libtorrent's rate limit).
+    wait_until(lambda: service.engine.status(info_hash).seeds == 2 and one_connection(origin), 10,
+               "both seeders' bitfields at the service, and the service's at the origin")
     for peer in peers:
         peer.session.apply_settings({"upload_rate_limit": 1})
     fs = service.engine.open_stream(info_hash)

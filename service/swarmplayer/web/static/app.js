@@ -21,8 +21,9 @@ class ApiError extends Error {
 function reachable(yes) { $("offline").hidden = yes; }
 
 async function api(method, path, body) {
+  const sent = token;
   const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
+  if (sent) headers.Authorization = `Bearer ${sent}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let reply;
   try {
@@ -36,7 +37,7 @@ async function api(method, path, body) {
   reachable(true);
   if (reply.status === 204) return null;
   const data = await reply.json().catch(() => ({}));
-  if (reply.status === 401 && path !== "/pairing/claim") showPairing();
+  if (reply.status === 401 && path !== "/pairing/claim") showPairing(sent);
   if (!reply.ok) throw new ApiError(reply.status, data);
   return data;
 }
@@ -67,9 +68,12 @@ function bytes(n) {
 }
 
 // ---- pairing ----
-function showPairing() {
+// A 401 forgets the token it answered and no other: an answer to a request sent before this page
+// or another tab paired must not throw the new token away.
+function showPairing(rejected = token) {
+  if (token !== rejected) return;
   token = null;
-  localStorage.removeItem(TOKEN_KEY);
+  if (localStorage.getItem(TOKEN_KEY) === rejected) localStorage.removeItem(TOKEN_KEY);
   $("app").hidden = true;
   $("boxes-open").hidden = true;
   $("pair-screen").hidden = false;
@@ -355,8 +359,9 @@ async function follow() {
   let wait = 1000;
   for (;;) {
     try {
-      const reply = await fetch("/api/v1/events", { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-      if (reply.status === 401) { showPairing(); return; }
+      const sent = token;
+      const reply = await fetch("/api/v1/events", { headers: sent ? { Authorization: `Bearer ${sent}` } : {} });
+      if (reply.status === 401) { showPairing(sent); return; }
       if (!reply.ok) throw new Error(`events: HTTP ${reply.status}`);
       reachable(true);
       say("");
