@@ -4,8 +4,11 @@ and matched against a subscription. Three polls a repetition, in an order that t
 - **first**: a feed of 500 items (250 episodes in 1080p and 720p), every one new;
 - **next**: the same feed with one item replaced by a new one (499 known), another ETag;
 - **one item**: a feed of that new item alone: the new item's own work, with the worker's fixed
-  cost (interpreter, feedparser) in it.
+  cost (interpreter, feedparser) in it;
+- **mixed**: a feed of 500 items, the newest episode of 250 shows in 1080p and 720p, every one
+  new (a site's feed of everything new, where no two names share a shape: guessit reads each).
 The bar (issue 15): first ≤ 2 s of CPU; next ≈ one item's work (≤ 1.5 × the one-item poll).
+The mixed poll has no bar: it shows what a name costs guessit.
 
     python -m bench.feedcost [--repetitions 3]
 """
@@ -35,7 +38,7 @@ from .feedsite import Answer, FeedServer, document, episode_items
 ITEMS = 500
 CPU_LIMIT = 2.0  # seconds of CPU for the first poll of ITEMS items (issue 15)
 NEXT_BAR = 1.5  # the next poll ÷ the one-item poll
-POLLS = ("first", "next", "one item")
+POLLS = ("first", "next", "one item", "mixed")
 REPETITIONS = 3
 
 
@@ -80,8 +83,10 @@ def render(result: Result) -> list[str]:
         f"A poll as the service runs it, CPU seconds (user + sys), medians of "
         f"{len(result.repetitions)}: **first** = a feed of {ITEMS} items, all new; **next** = "
         f"the same with one item new ({ITEMS - 1} known: not named again); **one item** = a "
-        "feed of that item alone. Worker = the parse process (feedparser, guessit); service = "
-        "the polling thread (fetch, SQLite, subscription match).", "",
+        f"feed of that item alone; **mixed** = a feed of {ITEMS} items of {ITEMS // 2} shows, all "
+        "new (no bar: guessit reads every name, ~9 ms each). Worker = the parse process "
+        "(feedparser, guessit); service = the polling thread (fetch, SQLite, subscription "
+        "match).", "",
         "| poll | worker CPU s | service CPU s | total s | new releases |",
         "|---|---|---|---|---|",
     ]
@@ -120,10 +125,13 @@ def repetition(site: FeedServer, work: Path, turn: int) -> dict[str, Poll]:
     poller = Poller(feeds, lambda episodes, _started: _match(feeds, episodes))
     old = episode_items(f"Bench Show {turn}", ITEMS // 2)
     new = episode_items(f"Bench Show {turn}", ITEMS // 2 + 1)[-1]
+    mixed = [item for n in range(ITEMS // 2)
+             for item in episode_items(f"Bench Show {turn} {n}", n % 40 + 1)[-2:]]
     paths = {"first": f"/{turn}/feed.xml", "next": f"/{turn}/feed.xml",
-             "one item": f"/{turn}/one.xml"}
+             "one item": f"/{turn}/one.xml", "mixed": f"/{turn}/mixed.xml"}
     site.answers[paths["first"]] = _answer(document("Bench", old))
     site.answers[paths["one item"]] = _answer(document("Bench", [new]))
+    site.answers[paths["mixed"]] = _answer(document("Bench", mixed))
     ids = {}
     for poll, path in paths.items():
         ids[poll], _ = feeds.add_feed(site.url + path, None, 15)

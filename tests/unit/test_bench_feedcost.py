@@ -9,7 +9,7 @@ from bench.feedcost import CPU_LIMIT, NEXT_BAR, Poll, Result, render, verdicts
 
 def _rep(first: float, following: float, one: float) -> dict[str, Poll]:
     return {"first": Poll(first - 0.05, 0.05, 500), "next": Poll(following, 0.0, 1),
-            "one item": Poll(one, 0.0, 1)}
+            "one item": Poll(one, 0.0, 1), "mixed": Poll(4 * first, 0.05, 500)}
 
 
 def test_a_poll_costs_its_worker_and_its_own_thread():
@@ -35,3 +35,4 @@ def test_the_report_has_a_row_per_poll():
     lines = render(Result((_rep(3.0, 0.3, 0.2),)))
     assert "| first | 2.95 | 0.05 | 3.00 | 500 |" in lines
     assert "| next | 0.30 | 0.00 | 0.30 | 1 |" in lines
+    assert "| mixed | 12.00 | 0.05 | 12.05 | 500 |" in lines
