@@ -122,7 +122,7 @@ def repetition(site: FeedServer, work: Path, turn: int) -> dict[str, Poll]:
     """The three polls on a fresh database, in the order of this turn."""
     store = Store(work / f"feeds-{turn}.db")
     feeds = FeedStore(store)
-    poller = Poller(feeds, lambda episodes, _started: _match(feeds, episodes))
+    poller = Poller(feeds, lambda episodes, _started, _first: _match(feeds, episodes))
     old = episode_items(f"Bench Show {turn}", ITEMS // 2)
     new = episode_items(f"Bench Show {turn}", ITEMS // 2 + 1)[-1]
     mixed = [item for n in range(ITEMS // 2)

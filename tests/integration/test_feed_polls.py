@@ -59,6 +59,31 @@ def test_a_subscription_made_during_a_poll_is_not_new_to_what_it_finds(
     assert _fetched(client) == set(HASHES[3 - backfill:4])
 
 
+@pytest.mark.parametrize("backfill", [0, 1])
+def test_a_feeds_first_read_is_new_only_where_published_since_the_subscription(
+        service: Service, server: FeedServer, backfill: int):
+    # The feed's first poll fails, so the subscription is made before the feed is ever read.
+    url = server.serve("/history.xml", b"busy", status=503, kind="text/plain")
+    client = service.app.test_client()
+    feed_id = client.post("/api/v1/feeds", json={"url": url}).get_json()["id"]
+    assert client.post(f"/api/v1/feeds/{feed_id}/refresh?wait=60").status_code == 200
+    assert client.get(f"/api/v1/feeds/{feed_id}").get_json()["state"] == "error"
+    sub = client.post("/api/v1/subscriptions", json={"feed_id": feed_id, "backfill": backfill})
+    assert sub.status_code == 201, sub.get_json()
+
+    # Its first read: three episodes from years ago and one published since the subscription.
+    since = time.time() + 60
+    server.serve("/history.xml", rss(
+        *(item(f"History.S01E0{n}.720p.WEB-DL-GRP", magnet(HASHES[n - 1]),
+               info_hash=HASHES[n - 1], seeds=5, published=1.7e9 + n * 86400)
+          for n in (1, 2, 3)),
+        item("History.S01E04.720p.WEB-DL-GRP", magnet(HASHES[3]), info_hash=HASHES[3],
+             seeds=5, published=since)))
+    assert client.post(f"/api/v1/feeds/{feed_id}/refresh?wait=60").status_code == 200
+    # The new episode, and of the old ones only the backfill: not the feed's whole history.
+    assert _fetched(client) == set(HASHES[3 - backfill:4])
+
+
 def test_a_refresh_asked_during_a_poll_waits_for_a_poll_after_it(
         service: Service, server: FeedServer, wait_until: Callable[..., Any]):
     feed_id, hold = _held_feed(service, server, "/slow.xml", _episodes(1))

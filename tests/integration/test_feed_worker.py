@@ -34,7 +34,7 @@ def test_a_changed_feed_names_only_its_new_item(tmp_path: Path, server: FeedServ
     store = Store(tmp_path / "state.db")
     feeds = FeedStore(store)
     found: list[list[int]] = []
-    poller = Poller(feeds, lambda episodes, _started: found.append(episodes))
+    poller = Poller(feeds, lambda episodes, _started, _first: found.append(episodes))
     url = server.serve("/big.xml", rss(*_items(ITEMS)))
     feed_id, _ = feeds.add_feed(url, None, 15)
     poller.poll(feed_id)
@@ -85,7 +85,7 @@ def test_the_same_body_without_validators_is_not_parsed_again(tmp_path: Path,
         return parse_in_worker(data, *args)
 
     clock = itertools.count(1_000_000.0, 60.0).__next__  # each poll a minute after the last
-    poller = Poller(feeds, lambda episodes, _started: None, clock=clock, parse=counted)
+    poller = Poller(feeds, lambda episodes, _started, _first: None, clock=clock, parse=counted)
     url = server.serve("/plain.xml", rss(*_items(3)), etag=False)
     feed_id, _ = feeds.add_feed(url, None, 15)
     poller.poll(feed_id)

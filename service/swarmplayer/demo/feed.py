@@ -62,16 +62,18 @@ class DemoFeed:
         self._thread.start()
 
     def subscribe(self, api: ApiClient) -> None:
-        """Subscribe the service to the show, then add the feed: its first poll finds the
-        episodes new, and the subscription prefetches their heads. What an earlier demo left
-        (its feed on another port, its subscription) goes first."""
+        """Subscribe the service to the show, then add the feed: its first poll stores the
+        episodes, published before the subscription, and the subscription's backfill prefetches
+        their heads. What an earlier demo left (its feed on another port, its subscription)
+        goes first."""
         for sub in _all(api, "subscriptions"):
             if sub["show_title"] == SHOW:
                 api.call("DELETE", f"/api/v1/subscriptions/{sub['id']}")
         for feed in _all(api, "feeds"):
             if feed["title"] == FEED_TITLE and feed["url"] != self.url:
                 api.call("DELETE", f"/api/v1/feeds/{feed['id']}")
-        # Backfill: episodes an earlier demo stored are not new to the poll, so act on them now.
+        # Backfill: the episodes are older than the subscription (and an earlier demo's are
+        # stored already): the backfill is what fetches them.
         api.call("POST", "/api/v1/subscriptions", {"show": SHOW, "backfill": len(EPISODES),
                                                    "action": "prefetch"})
         api.call("POST", "/api/v1/feeds", {"url": self.url, "title": FEED_TITLE})

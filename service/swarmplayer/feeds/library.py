@@ -70,25 +70,32 @@ class Library:
         self._backfill(self.feeds.subscription(sub_id))
         return sub_id
 
-    def on_new_episodes(self, episode_ids: list[int], poll_started: float) -> None:
-        """Act on the episodes a poll found: for a subscription made before the poll started
-        they are new; for one made while it ran they were there before it, which is its
-        backfill's business (run again now that they are stored)."""
-        made_during: dict[int, sqlite3.Row] = {}
+    def on_new_episodes(self, episode_ids: list[int], poll_started: float,
+                        first_read: bool = False) -> None:
+        """Act on the episodes a poll found, for the subscriptions they are new to (is_new_to).
+        To the others they were there before the subscription: its backfill's business, run
+        again now that they are stored. A feed's first read holds its whole history (150
+        episodes of a show are common), so there only what was published since the
+        subscription is new."""
+        backfills: dict[int, sqlite3.Row] = {}
         for episode_id in episode_ids:
-            subs = self.feeds.subscriptions_for(episode_id)
-            made_during.update((s["id"], s) for s in subs if not is_new_to(s, poll_started))
-            # One subscription is enough to fetch an episode once.
-            sub = next((s for s in subs if is_new_to(s, poll_started)), None)
-            if sub is not None:
-                self._act(episode_id, sub)
-        for sub in made_during.values():
+            published = self.feeds.episode(episode_id)["published_at"] if first_read else None
+            acting = None
+            for sub in self.feeds.subscriptions_for(episode_id):
+                if not is_new_to(sub, poll_started, first_read, published):
+                    backfills[sub["id"]] = sub
+                elif acting is None:  # one subscription is enough to fetch an episode once
+                    acting = sub
+            if acting is not None:
+                self._act(episode_id, acting)
+        for sub in backfills.values():
             self._backfill(sub)
 
     def _backfill(self, sub: sqlite3.Row) -> None:
-        """Act on the newest `backfill` episodes the subscription covers, but those fetched
-        already (by an earlier backfill or a play)."""
-        for episode_id in self.feeds.newest_episodes(sub, sub["backfill"]):
+        """Act on the newest `backfill` episodes published before the subscription was made,
+        but those fetched already (by an earlier backfill or a play)."""
+        for episode_id in self.feeds.newest_episodes(sub, sub["backfill"],
+                                                     float(sub["created_at"])):
             if self.feeds.episode(episode_id)["info_hash"] is None:
                 self._act(episode_id, sub)
 
@@ -167,9 +174,14 @@ class Library:
         self.feeds.set_torrent(episode_id, None, None, episode["release_id"])
 
 
-def is_new_to(sub: Mapping[str, Any], poll_started: float) -> bool:
-    """What "new" means to a subscription: found by a poll that started after it was made."""
-    return float(sub["created_at"]) < poll_started
+def is_new_to(sub: Mapping[str, Any], poll_started: float, first_read: bool = False,
+              published_at: float | None = None) -> bool:
+    """What "new" means to a subscription: found by a poll that started after it was made and,
+    on a feed's first read, published after it was made (undated: not new)."""
+    made = float(sub["created_at"])
+    if first_read and (published_at is None or published_at <= made):
+        return False
+    return made < poll_started
 
 
 def _rules(sub: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,9 +35,10 @@ TICK_SECONDS = 30.0
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 
 
-# What a poll hands on: the ids of the episodes it found that were not known, and when it
-# started (they are new only to subscriptions made before then: Library.on_new_episodes).
-OnNew = Callable[[list[int], float], None]
+# What a poll hands on: the ids of the episodes it found that were not known, when it started
+# (they are new only to subscriptions made before then) and whether it was the feed's first read
+# (its items were there before anyone subscribed: Library.on_new_episodes).
+OnNew = Callable[[list[int], float, bool], None]
 Parse = Callable[[bytes, str | None, str | None, set[str]], dict[str, Any]]
 
 
@@ -123,7 +124,8 @@ class Poller:
                                        new_items=0, etag=got.etag or row["etag"],
                                        last_modified=got.last_modified or row["last_modified"])
                 return
-            parsed = self._parse(got.body, got.content_type, got.url, self.feeds.known(feed_id))
+            known = self.feeds.known(feed_id)
+            parsed = self._parse(got.body, got.content_type, got.url, known)
         except ServiceError as exc:
             failures = row["failures"] + 1
             log.warning("feed %s: %s", row["url"], exc.message)
@@ -140,7 +142,7 @@ class Poller:
             items=len(releases) + parsed["known"], new_items=len(releases),
             skipped_items=len(parsed["skipped"]), skipped=parsed["skipped"][:SKIPPED_SHOWN])
         if new:
-            self._on_new(new, now)
+            self._on_new(new, now, row["body_sha256"] is None and not known)
 
     @staticmethod
     def _next(row: Any, now: float, failures: int) -> float:

@@ -191,15 +191,17 @@ class FeedStore:
         with self._store.tx() as db:
             return self._show_id(db, Release(title=name, link="", show=name))
 
-    def newest_episodes(self, sub: sqlite3.Row, count: int) -> list[int]:
-        """The `count` newest episodes a subscription covers (for its backfill)."""
+    def newest_episodes(self, sub: sqlite3.Row, count: int, published_by: float) -> list[int]:
+        """The `count` newest episodes a subscription covers that were published by then (or
+        undated), for its backfill."""
         if count <= 0:
             return []
         with self._store.read() as db:
             rows = db.execute(
-                "SELECT e.id FROM episodes e WHERE e.show_id = ? OR e.id IN (SELECT episode_id "
-                "FROM releases WHERE feed_id = ?) ORDER BY e.published_at DESC, e.id DESC "
-                "LIMIT ?", (sub["show_id"], sub["feed_id"], count)).fetchall()
+                "SELECT e.id FROM episodes e WHERE (e.show_id = ? OR e.id IN (SELECT episode_id "
+                "FROM releases WHERE feed_id = ?)) AND COALESCE(e.published_at, 0) <= ? "
+                "ORDER BY e.published_at DESC, e.id DESC LIMIT ?",
+                (sub["show_id"], sub["feed_id"], published_by, count)).fetchall()
         return [int(r[0]) for r in rows]
 
     def show_by_name(self, name: str) -> int | None:
