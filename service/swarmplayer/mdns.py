@@ -1,5 +1,6 @@
 """python-zeroconf in-process: announce the box (where no avahi-daemon does) and browse for
-boxes. Imported only when used: the stack costs the service ~5 MB.
+boxes. Imported only when used: the stack costs the service ~3 MB, loaded from its Python
+sources (sources_first.py).
 
 Both services are registered at once on zeroconf's event loop (each registration announces for
 ~1.7 s), off the service's start path; a goodbye goes out on stop, and the records are
@@ -17,10 +18,18 @@ import urllib.request
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceListener, Zeroconf
-
 from .discovery import HTTP_TYPE, SERVICE_TYPE, txt_records
 from .netaddrs import lan_addresses
+from .sources_first import sources_first
+
+sources_first("zeroconf")  # its compiled modules cost the service 2.3 MB: sources_first.py
+from zeroconf import (  # noqa: E402
+    IPVersion,
+    ServiceBrowser,
+    ServiceInfo,
+    ServiceListener,
+    Zeroconf,
+)
 
 log = logging.getLogger(__name__)
 
