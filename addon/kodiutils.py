@@ -314,13 +314,65 @@ class Player(xbmc.Player):
             self.stop()
 
 
+def _json_rpc(method: str, **params: Any) -> Any:
+    """Kodi's JSON-RPC from inside Kodi: the call's result, None on an error."""
+    answer = json.loads(xbmc.executeJSONRPC(json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})) or "{}")
+    return answer.get("result")
+
+
 def volume() -> int | None:
     """Kodi's volume, 0–100 (None when Kodi does not say)."""
-    answer = json.loads(xbmc.executeJSONRPC(json.dumps(
-        {"jsonrpc": "2.0", "id": 1, "method": "Application.GetProperties",
-         "params": {"properties": ["volume"]}})) or "{}")
-    found = (answer.get("result") or {}).get("volume")
+    found = (_json_rpc("Application.GetProperties", properties=["volume"]) or {}).get("volume")
     return int(found) if isinstance(found, (int, float)) else None
+
+
+def _video_player() -> int | None:
+    players = _json_rpc("Player.GetActivePlayers") or []
+    return next((p["playerid"] for p in players if p.get("type") == "video"), None)
+
+
+def tracks() -> dict[str, Any]:
+    """The audio tracks and subtitles of the video that plays, and those in use, as the
+    service's player state has them; {} when no video plays."""
+    player = _video_player()
+    if player is None:
+        return {}
+    found = _json_rpc("Player.GetProperties", playerid=player, properties=[
+        "audiostreams", "currentaudiostream", "subtitles", "currentsubtitle",
+        "subtitleenabled"]) or {}
+    subtitle = found.get("currentsubtitle") or {}
+    return {
+        "audio_streams": [_track(t) for t in found.get("audiostreams") or []],
+        "audio": (found.get("currentaudiostream") or {}).get("index"),
+        "subtitles": [_track(t) for t in found.get("subtitles") or []],
+        "subtitle": subtitle.get("index") if found.get("subtitleenabled") else None,
+    }
+
+
+def _track(stream: dict[str, Any]) -> dict[str, Any]:
+    """A stream as the phone lists it: its title, its language in words, or its number."""
+    language = stream.get("language") or ""
+    spoken = xbmc.convertLanguage(language, xbmc.ENGLISH_NAME) if language else ""
+    name = stream.get("name") or ""
+    label = f"{name} ({spoken})" if name and spoken and spoken not in name else \
+        name or spoken or language or f"Track {int(stream['index']) + 1}"
+    return {"index": int(stream["index"]), "name": label[:200]}
+
+
+def set_audio(index: int) -> None:
+    player = _video_player()
+    if player is not None:
+        _json_rpc("Player.SetAudioStream", playerid=player, stream=index)
+
+
+def set_subtitle(index: int | None) -> None:
+    """Show subtitle `index`, or none."""
+    player = _video_player()
+    if player is not None:
+        _json_rpc("Player.SetSubtitle", playerid=player,
+                  **({"subtitle": "off"} if index is None else {"subtitle": index,
+                                                                 "enable": True}))
 
 
 def set_volume(percent: float) -> None:

@@ -120,7 +120,7 @@ class Reporter(kodiutils.Player):
                     duration=round(duration, 1) if duration > 0 else None,
                     episode_id=current["id"] if episode else None,
                     info_hash=None if episode else current["ih"],
-                    file_index=None if episode else current["file"])
+                    file_index=None if episode else current["file"], **kodiutils.tracks())
         return told
 
     def tell(self) -> None:

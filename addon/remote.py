@@ -106,6 +106,13 @@ class Remote:
         elif what == "volume":
             kodiutils.set_volume(float(command["volume"]))
             player.tell()
+        elif what == "audio":
+            kodiutils.set_audio(int(command["index"]))
+            player.tell()
+        elif what == "subtitle":
+            index = command["index"]
+            kodiutils.set_subtitle(None if index is None else int(index))
+            player.tell()
         else:
             kodiutils.log(f"remote: unknown command {what!r}")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -28,4 +30,26 @@ def make_video(
     except video.FfmpegMissing as exc:
         pytest.skip(str(exc))
     video.run(cmd)
+    return os.fspath(path)
+
+
+def with_tracks(source: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
+    """`source` (an MP4 from make_video) with a second audio track (French, a lower tone) and an
+    English subtitle track (mov_text), as a film with a dub and subtitles has."""
+    seconds = float(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+         os.fspath(source)], capture_output=True, text=True, check=True, timeout=60).stdout)
+    subtitles = Path(path).with_suffix(".srt")
+    end = max(int(seconds) - 1, 1)  # one cue over all of it
+    subtitles.write_text(f"1\n00:00:00,000 --> {end // 3600:02d}:{end // 60 % 60:02d}:"
+                         f"{end % 60:02d},000\nHello from the subtitles\n", encoding="utf-8")
+    video.run([
+        "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", os.fspath(source),
+        "-f", "lavfi", "-i", f"sine=frequency=660:duration={seconds}", "-i", os.fspath(subtitles),
+        "-map", "0:v", "-map", "0:a", "-map", "1:a", "-map", "2:s",
+        "-c:v", "copy", "-c:a:0", "copy", "-c:a:1", "aac", "-b:a:1", "64k", "-c:s", "mov_text",
+        "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre",
+        "-metadata:s:s:0", "language=eng", os.fspath(path),
+    ])  # fmt: skip
+    subtitles.unlink()
     return os.fspath(path)

@@ -11,6 +11,10 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
+# What the pretend player's video has: two audio tracks and two subtitles.
+AUDIO = [{"index": 0, "name": "English (eng)"}, {"index": 1, "name": "Français (fra)"}]
+SUBTITLES = [{"index": 0, "name": "English (eng)"}, {"index": 1, "name": "Deutsch (ger)"}]
+
 
 class TvStandIn:
     """Holds `GET /api/v1/player/commands` open, does what it is told to a pretend player and
@@ -102,7 +106,8 @@ class TvStandIn:
                         info_hash=command.get("info_hash"),
                         episode_id=command.get("episode_id"),
                         file_index=command.get("file_index"),
-                        position=command.get("start", 0.0), duration=120.0)
+                        position=command.get("start", 0.0), duration=120.0,
+                        audio_streams=AUDIO, audio=0, subtitles=SUBTITLES, subtitle=None)
         elif what in ("pause", "resume"):
             self.report(state="paused" if what == "pause" else "playing")
         elif what == "seek":
@@ -114,3 +119,5 @@ class TvStandIn:
             self.report(state="idle")
         elif what == "volume":
             self.report(volume=command["volume"])
+        elif what in ("audio", "subtitle"):
+            self.report(**{what: command["index"]})

@@ -17,6 +17,10 @@ from .errors import BadInput, ServiceError
 
 STATES = ("idle", "playing", "paused", "buffering")
 QUEUE_LENGTH = 32  # commands the TV has not fetched yet; older ones are dropped
+TRACKS_MAX = 64  # audio or subtitle tracks a report may list (a film has a dozen at most)
+TRACK_NAME_MAX = 200
+# What plays has these tracks: [{"index", "name"}], and the one in use (subtitle None: off).
+TRACK_LISTS = {"audio_streams": "audio", "subtitles": "subtitle"}
 
 
 class TvNotConnected(ServiceError):
@@ -27,7 +31,8 @@ class TvNotConnected(ServiceError):
 def _idle() -> dict[str, Any]:
     return {"state": "idle", "title": None, "episode_id": None, "info_hash": None,
             "file_index": None, "position": 0.0, "duration": None, "volume": None,
-            "artwork": None, "updated_at": None}
+            "artwork": None, "audio_streams": [], "audio": None, "subtitles": [],
+            "subtitle": None, "updated_at": None}
 
 
 class TvLink:
@@ -120,6 +125,22 @@ def _number(values: dict[str, Any], name: str, low: float, high: float | None) -
     return float(value)
 
 
+def whole(value: object) -> bool:
+    """A JSON whole number from 0 (true and false are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _tracks(value: object, name: str) -> list[dict[str, Any]]:
+    """A list of tracks, checked: `[{"index": n, "name": text}]`."""
+    if not isinstance(value, list) or len(value) > TRACKS_MAX or not all(
+            isinstance(t, dict) and set(t) == {"index", "name"} and whole(t["index"])
+            and isinstance(t["name"], str) and len(t["name"]) <= TRACK_NAME_MAX
+            for t in value):
+        raise BadInput(f'{name} is a list of at most {TRACKS_MAX} {{"index": n, "name": text}}',
+                       code="invalid_field")
+    return [{"index": t["index"], "name": t["name"]} for t in value]
+
+
 def _checked_state(values: object) -> dict[str, Any]:
     """The fields of a player report, checked; unknown fields are refused."""
     if not isinstance(values, dict):
@@ -140,13 +161,15 @@ def _checked_state(values: object) -> dict[str, Any]:
             if values[name] is not None and not isinstance(values[name], str):
                 raise BadInput(f"{name} is a text or null", code="invalid_field")
             out[name] = values[name]
-    for name in ("episode_id", "file_index"):
+    for name in ("episode_id", "file_index", *TRACK_LISTS.values()):
         if name in values:
             value = values[name]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 0):
+            if value is not None and not whole(value):
                 raise BadInput(f"{name} is a whole number or null", code="invalid_field")
             out[name] = value
+    for name in TRACK_LISTS:
+        if name in values:
+            out[name] = _tracks(values[name], name)
     if out.get("state") == "idle":
         out = {**_idle(), "volume": out.get("volume"), **out}
         out.pop("updated_at")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from kodi import Kodi, free_port, missing
-from media import make_video
+from media import make_video, with_tracks
 from phone import ARGS, CHROMIUM, phone_page
 from support import REPO, ServiceProcess, api, wait_until
 
@@ -59,11 +59,15 @@ def clip(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
     """A real video named after the test, so each test has a torrent (and play state) of its
     own on the session's service."""
 
-    def make(seconds: float = VIDEO_SECONDS, name: str = "") -> Path:
+    def make(seconds: float = VIDEO_SECONDS, name: str = "", tracks: bool = False) -> Path:
+        """`tracks`: with a second audio track and subtitles (media.with_tracks)."""
         folder = tmp_path / f"media{len(list(tmp_path.glob('media*')))}"
         folder.mkdir()
         name = name or f"{request.node.name.removeprefix('test_')[:40]}.mp4"
-        return Path(make_video(folder / name, seconds, kind="mp4", bitrate="1M"))
+        if not tracks:
+            return Path(make_video(folder / name, seconds, kind="mp4", bitrate="1M"))
+        plain = make_video(tmp_path / f"plain-{name}", seconds, kind="mp4", bitrate="1M")
+        return Path(with_tracks(plain, folder / name))
 
     return make
 
@@ -129,15 +133,16 @@ ITEM = """<item><title>{title}</title><link>{link}</link><guid>{title}</guid>
 @pytest.fixture
 def feed_show(kodi_service: ServiceProcess, seed: Callable[[Path], str],
               clip: Callable[..., Path], serve_file: Callable[[str, bytes], str]
-              ) -> Callable[[str], tuple[dict[str, Any], str]]:
+              ) -> Callable[..., tuple[dict[str, Any], str]]:
     """A show of three episodes from an RSS feed the service reads: S01E01 seeded by a real
     peer (its magnet names the peer, x.pe), S01E02 and S01E03 unseeded (listed, not played).
-    Returns the show as GET /api/v1/shows lists it and S01E01's info-hash."""
+    Returns the show as GET /api/v1/shows lists it and S01E01's info-hash; with `tracks`,
+    S01E01 has a French dub and English subtitles."""
 
-    def make(name: str) -> tuple[dict[str, Any], str]:
+    def make(name: str, tracks: bool = False) -> tuple[dict[str, Any], str]:
         base = kodi_service.url
         title = f"{name}.S01E01.720p.WEB-DL"
-        info_hash = seed(clip(name=f"{title}.mp4"))
+        info_hash = seed(clip(name=f"{title}.mp4", tracks=tracks))
         peer = seed.peers[-1].address  # type: ignore[attr-defined]
         link = f"magnet:?xt=urn:btih:{info_hash}&dn={title}&x.pe={peer}"
         others = [(title.replace("E01", f"E0{n}"), "magnet:?xt=urn:btih:" + f"{n}" * 40)

@@ -1,8 +1,8 @@
 """Play on TV end to end: real Chromium at a phone's viewport, on the LAN as far as the service
 can tell (phone.LanRelay), pairs with the code the real Kodi shows ("Pair a phone"), browses a
 show, presses Play on TV; the real Kodi plays the episode through the add-on's command stream,
-and the page's Now playing follows what Kodi's player does; pause, seek, volume and stop from
-the page reach Kodi's player (asserted through Kodi's JSON-RPC)."""
+and the page's Now playing follows what Kodi's player does; pause, seek, volume, the audio track,
+subtitles and stop from the page reach Kodi's player (asserted through Kodi's JSON-RPC)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,18 @@ def paired_devices(kodi: Kodi) -> list[str]:
     return [f["label"] for f in found.get("files") or []]
 
 
+def tracks_in_use(kodi: Kodi) -> tuple[int | None, int | None]:
+    """(the audio track, the subtitle shown or None) of Kodi's player."""
+    found = kodi.call("Player.GetProperties", playerid=kodi.player_id(), properties=[
+        "currentaudiostream", "currentsubtitle", "subtitleenabled"])
+    subtitle = found["currentsubtitle"].get("index") if found["subtitleenabled"] else None
+    return found["currentaudiostream"].get("index"), subtitle
+
+
+def options(page: Any, selector: str) -> list[str]:
+    return page.eval_on_selector(selector, "s => [...s.options].map(o => o.textContent)")
+
+
 def text(page: Any, selector: str) -> str:
     return page.text_content(selector) or ""
 
@@ -59,7 +71,7 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
     base = kodi_service.url
     wait_for(lambda: api(base, "GET", "/api/v1/player").json()["connected"], 60,
              "the add-on's service part to hold the command stream", kodi.log_tail)
-    show, _ = feed_show("Remote.Test.Show")
+    show, _ = feed_show("Remote.Test.Show", tracks=True)
     reply = api(base, "POST", "/api/v1/subscriptions", {"show_id": show["id"]})
     assert reply.status in (200, 201), reply.body
 
@@ -129,6 +141,27 @@ def test_phone_pairs_and_drives_the_real_kodi(kodi: Kodi, kodi_service, feed_sho
 
         page.fill("#volume", "40")
         wait_for(lambda: volume(kodi) == 40, 30, "Kodi's volume to be 40", kodi.log_tail)
+
+        # The episode's audio tracks and subtitles, as Kodi lists them; a choice on the phone
+        # switches Kodi's player.
+        until(page, "!document.getElementById('subtitle-row').hidden", 30)
+        # Kodi names a stream by its codec ("AAC mono"); the add-on adds its language in words.
+        audio, subtitles = options(page, "#audio"), options(page, "#subtitle")
+        assert len(audio) == 2 and "English" in audio[0] and "French" in audio[1], audio
+        assert len(subtitles) == 2 and subtitles[0] == "Off" and "English" in subtitles[1], \
+            subtitles
+        readable(page)
+        page.select_option("#audio", label=audio[1])
+        wait_for(lambda: tracks_in_use(kodi)[0] == 1, 30, "Kodi to play the French track",
+                 kodi.log_tail)
+        page.select_option("#subtitle", label=subtitles[1])
+        wait_for(lambda: tracks_in_use(kodi) == (1, 0), 30, "Kodi to show the subtitles",
+                 kodi.log_tail)
+        until(page, "document.getElementById('subtitle').value === '0'", 30)
+        shot(page, "now-playing-tracks")
+        page.select_option("#subtitle", label="Off")
+        wait_for(lambda: tracks_in_use(kodi)[1] is None, 30, "Kodi to hide the subtitles",
+                 kodi.log_tail)
 
         page.click("#stop")
         wait_for(lambda: kodi.player_id() is None and kodi.player_closed(), 60,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from devices_support import call, pair
 from support import api, assert_json_error, fetch, open_response, wait_until
-from tv_standin import TvStandIn
+from tv_standin import AUDIO, SUBTITLES, TvStandIn
 
 from swarmplayer.supervisor import Service
 from swarmplayer.tstream_maker import make_tstream_file
@@ -59,7 +59,10 @@ def test_commands_reach_the_tv_and_its_reports_are_now_playing(
             ("/seek", {"position": 10.5}, {"position": 10.5}),
             ("/resume", None, {"state": "playing"}),
             ("/volume", {"volume": 40}, {"volume": 40.0}),
-            ("/stop", None, {"state": "idle", "info_hash": None})):
+            ("/audio", {"index": 1}, {"audio": 1, "audio_streams": AUDIO}),
+            ("/subtitle", {"index": 1}, {"subtitle": 1, "subtitles": SUBTITLES}),
+            ("/subtitle", {"index": None}, {"subtitle": None}),
+            ("/stop", None, {"state": "idle", "info_hash": None, "subtitles": []})):
         count = len(tv.commands)
         assert api(service.url, "POST", "/api/v1/player" + path, payload).status == 202
         assert tv.wait_for(lambda s, n=count: len(s.commands) == n + 1), path
@@ -77,8 +80,20 @@ def test_bad_commands_and_reports_are_clear_errors(service: Service, tv: TvStand
         assert_json_error(api(service.url, "POST", "/api/v1/player" + path, payload), 400)
     assert_json_error(api(service.url, "POST", "/api/v1/player/play",
                           {"info_hash": "ab" * 20}), 404)
+    # Tracks: a number the TV listed (it lists none while nothing plays); null only turns
+    # subtitles off.
+    for path, payload in (("/audio", {}), ("/audio", {"index": None}), ("/audio", {"index": 0}),
+                          ("/audio", {"index": "1"}), ("/subtitle", {}),
+                          ("/subtitle", {"index": 0}), ("/subtitle", {"index": -1}),
+                          ("/subtitle", {"index": True})):
+        assert_json_error(api(service.url, "POST", "/api/v1/player" + path, payload), 400)
+    tracks = [{"index": n, "name": f"Track {n}"} for n in range(65)]
     for bad in ({"state": "dancing"}, {"position": "1"}, {"volume": 300}, {"colour": 1},
-                {"episode_id": -1}, [1]):
+                {"episode_id": -1}, [1], {"audio": -1}, {"subtitle": "1"},
+                {"subtitles": "English"}, {"subtitles": tracks},
+                {"audio_streams": [{"index": 0}]},
+                {"audio_streams": [{"index": 0, "name": "x" * 201}]},
+                {"subtitles": [{"index": 0, "name": "English", "extra": 1}]}):
         assert_json_error(api(service.url, "PUT", "/api/v1/player/state", bad), 400)
     assert tv.commands == []  # nothing half-sent
 

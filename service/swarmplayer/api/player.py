@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..errors import BadInput
 from . import sse
 from .auth import stream_link
+from .body import invalid, optional_int
 from .http import Request, Route, json_response
 
 
@@ -103,6 +104,33 @@ def seek(request: Request) -> Response:
     return _sent(request, "seek", **{given[0]: float(value)})
 
 
+def audio(request: Request) -> Response:
+    """`{"index": n}`: one of the audio tracks the TV reported (`audio_streams`)."""
+    return _track(request, "audio", "audio_streams", off=False)
+
+
+def subtitle(request: Request) -> Response:
+    """`{"index": n}`: one of the subtitles the TV reported (`subtitles`); `null`: none."""
+    return _track(request, "subtitle", "subtitles", off=True)
+
+
+def _track(request: Request, command: str, listed: str, off: bool) -> Response:
+    body = _body(request)
+    index = optional_int(body, "index")
+    if index is None and not (off and "index" in body):
+        raise invalid("index", "is the number of one of the tracks the TV listed"
+                      + (" (null: off)" if off else ""))
+    tracks = request.shared.tv.snapshot()[listed]
+    if index is not None and index not in [t["index"] for t in tracks]:
+        raise invalid("index", f"{index}: what plays on the TV has no such {command} track "
+                               f"({_listed(tracks)})")
+    return _sent(request, command, index=index)
+
+
+def _listed(tracks: list[dict[str, Any]]) -> str:
+    return "it has " + ", ".join(str(t["index"]) for t in tracks) if tracks else "it lists none"
+
+
 def volume(request: Request) -> Response:
     """`{"volume": 0–100}`."""
     value = _body(request).get("volume")
@@ -118,5 +146,5 @@ def routes() -> list[Route]:
         Route(f"{_AT}/state", report, "PUT", group="player"),
         Route(f"{_AT}/commands", commands, "GET", group="player"),
         *(Route(f"{_AT}/{view.__name__}", view, "POST", group="player")
-          for view in (play, pause, resume, stop, seek, volume)),
+          for view in (play, pause, resume, stop, seek, volume, audio, subtitle)),
     ]

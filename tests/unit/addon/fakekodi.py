@@ -55,6 +55,12 @@ class Kodi:
         self.resolved: tuple[bool, Any] | None = None
         self.yesno_answers: list[bool] = []
         self.volume = 100
+        # The playing video's streams, as Kodi's JSON-RPC Player.GetProperties gives them.
+        self.audio_streams: list[dict[str, Any]] = []
+        self.subtitles: list[dict[str, Any]] = []
+        self.audio: int | None = None
+        self.subtitle: int | None = None
+        self.subtitle_enabled = False
         self.paused = False
         self.windows: list[WindowDialog] = []
         self.profile = ""  # the add-on's data folder (a test's tmp_path)
@@ -280,8 +286,34 @@ class Player:
 
 def _json_rpc(request: str) -> str:
     asked = json.loads(request)
-    assert asked["method"] == "Application.GetProperties", asked
-    return json.dumps({"id": asked["id"], "jsonrpc": "2.0", "result": {"volume": KODI.volume}})
+    method, params = asked["method"], asked["params"]
+    result: Any
+    if method == "Application.GetProperties":
+        result = {"volume": KODI.volume}
+    elif method == "Player.GetActivePlayers":
+        result = [{"playerid": 1, "type": "video"}] if Player.playing_file else []
+    elif method == "Player.GetProperties":
+        assert params["playerid"] == 1, params
+        current = {s["index"]: s for s in KODI.subtitles}.get(KODI.subtitle) or {}
+        result = {"audiostreams": KODI.audio_streams, "subtitles": KODI.subtitles,
+                  "currentaudiostream": {a["index"]: a for a in KODI.audio_streams}.get(
+                      KODI.audio) or {},
+                  "currentsubtitle": current, "subtitleenabled": KODI.subtitle_enabled}
+    elif method in ("Player.SetAudioStream", "Player.SetSubtitle"):
+        KODI.record(method, **params)
+        if method == "Player.SetAudioStream":
+            KODI.audio = params["stream"]
+        elif params["subtitle"] == "off":
+            KODI.subtitle_enabled = False
+        else:
+            KODI.subtitle, KODI.subtitle_enabled = params["subtitle"], params["enable"]
+        result = "OK"
+    else:
+        raise AssertionError(f"no fake for {method}")
+    return json.dumps({"id": asked["id"], "jsonrpc": "2.0", "result": result})
+
+
+_LANGUAGES = {"eng": "English", "fre": "French", "fra": "French", "ger": "German"}
 
 
 def _builtin(command: str, wait: bool = False) -> None:
@@ -307,6 +339,8 @@ def modules() -> dict[str, types.ModuleType]:
     xbmc.getInfoLabel = lambda label: KODI.build if label == "System.BuildVersion" else ""
     xbmc.executebuiltin = _builtin
     xbmc.executeJSONRPC = _json_rpc
+    xbmc.ENGLISH_NAME = 2
+    xbmc.convertLanguage = lambda language, form: _LANGUAGES.get(language, "")
     xbmc.getCondVisibility = lambda condition: condition == "Player.Paused" and KODI.paused
     xbmc.Monitor, xbmc.Player = Monitor, Player
     xbmcaddon = types.ModuleType("xbmcaddon")

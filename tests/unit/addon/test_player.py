@@ -85,11 +85,24 @@ def test_tells_the_service_what_plays(kodi: fakekodi.Kodi, recorder: Recorder) -
     kodiutils.set_shared("playing", {"kind": "episode", "id": 7, "url": URL, "resume": 0,
                                      "title": "S01E02 The Second"})
     fakekodi.Player.playing_file, fakekodi.Player.total, fakekodi.Player.time = URL, 600.0, 3.0
+    kodi.audio_streams = [{"index": 0, "language": "eng", "name": ""},
+                          {"index": 1, "language": "fre", "name": "Commentary"}]
+    kodi.subtitles = [{"index": 0, "language": "eng", "name": "English"},
+                      {"index": 1, "language": "", "name": ""}]
+    kodi.audio, kodi.subtitle, kodi.subtitle_enabled = 0, 1, True
     reporter = player.Reporter()
     reporter.onAVStarted()
-    assert recorder.told()[-1] == {"state": "playing", "title": "S01E02 The Second",
-                                   "episode_id": 7, "info_hash": None, "file_index": None,
-                                   "position": 3.0, "duration": 600.0, "volume": 100}
+    assert recorder.told()[-1] == {
+        "state": "playing", "title": "S01E02 The Second", "episode_id": 7, "info_hash": None,
+        "file_index": None, "position": 3.0, "duration": 600.0, "volume": 100,
+        # Kodi's languages in words (xbmc.convertLanguage), titles kept, a bare stream numbered.
+        "audio_streams": [{"index": 0, "name": "English"},
+                          {"index": 1, "name": "Commentary (French)"}],
+        "audio": 0, "subtitles": [{"index": 0, "name": "English"},
+                                  {"index": 1, "name": "Track 2"}], "subtitle": 1}
+    kodi.subtitle_enabled = False  # shown or not is Kodi's subtitleenabled
+    reporter.tell()
+    assert recorder.told()[-1]["subtitle"] is None
     reporter.onPlayBackPaused()
     assert recorder.told()[-1]["state"] == "paused"
     fakekodi.Player.time = 120.0

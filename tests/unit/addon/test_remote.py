@@ -92,6 +92,24 @@ def test_the_phones_commands_drive_kodi_and_its_state_comes_back(kodi: fakekodi.
     wait_until(lambda: player(service.url)["volume"] == 40.0, 15, "the volume to be told")
     assert "SetVolume(40,showVolumeBar)" in builtins(kodi)
 
+    # The tracks Kodi lists go to the phone; its choice comes back to Kodi's player.
+    kodi.audio_streams = [{"index": 0, "language": "eng", "name": ""},
+                          {"index": 1, "language": "ger", "name": ""}]
+    kodi.subtitles = [{"index": 0, "language": "eng", "name": ""}]
+    kodi.audio = 0
+    reporter.tell()
+    assert player(service.url)["subtitles"] == [{"index": 0, "name": "English"}]
+    command(service.url, "audio", {"index": 1})
+    wait_until(lambda: player(service.url)["audio"] == 1, 15, "audio track 2 to be told")
+    assert kodi.called("Player.SetAudioStream") == [((), {"playerid": 1, "stream": 1})]
+    command(service.url, "subtitle", {"index": 0})
+    wait_until(lambda: player(service.url)["subtitle"] == 0, 15, "the subtitle to be told")
+    command(service.url, "subtitle", {"index": None})
+    wait_until(lambda: player(service.url)["subtitle"] is None, 15, "subtitles off")
+    assert kodi.called("Player.SetSubtitle") == [
+        ((), {"playerid": 1, "subtitle": 0, "enable": True}),
+        ((), {"playerid": 1, "subtitle": "off"})]
+
     command(service.url, "stop")
     wait_until(lambda: kodi.called("stop"), 15, "Kodi to stop")
     reporter.onPlayBackStopped()
@@ -143,9 +161,12 @@ def test_a_malformed_command_is_logged_and_skipped(kodi: fakekodi.Kodi) -> None:
     made.carry_out({"command": "seek"})
     made.carry_out({"command": "play"})
     made.carry_out({"command": "volume", "volume": "loud"})
+    made.carry_out({"command": "audio", "index": "second"})
+    made.carry_out({"command": "subtitle"})
     made.carry_out({"command": "dance"})
-    assert len([a for a, _ in kodi.called("log") if "remote:" in a[0]]) == 4
+    assert len([a for a, _ in kodi.called("log") if "remote:" in a[0]]) == 6
     assert kodi.called("seekTime") == [] and builtins(kodi) == []
+    assert kodi.called("Player.SetAudioStream") == kodi.called("Player.SetSubtitle") == []
 
 
 def test_plugin_urls_and_seek_targets() -> None:

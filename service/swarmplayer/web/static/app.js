@@ -77,10 +77,17 @@ function showPairing(rejected = token) {
   $("app").hidden = true;
   $("boxes-open").hidden = true;
   $("pair-screen").hidden = false;
-  const code = new URLSearchParams(location.hash.slice(1)).get("code");
-  if (code) $("pair-code").value = code;
+  codeFromLink();
   if (!$("pair-name").value) $("pair-name").value = guessName();
 }
+
+// The code of the TV's QR link (/pair#code=…), in the field from the first moment: the
+// pairing screen shows once the API has answered, which on a slow box takes a while.
+function codeFromLink() {
+  const code = new URLSearchParams(location.hash.slice(1)).get("code");
+  if (code) $("pair-code").value = code;
+}
+codeFromLink();
 
 function guessName() {
   const ua = navigator.userAgent;
@@ -135,6 +142,27 @@ function renderPlayer(p) {
   if (p.volume !== null && p.volume !== undefined && document.activeElement !== $("volume")) {
     $("volume").value = String(p.volume);
   }
+  // The tracks of what plays: a choice of audio only where there is one, subtitles with "Off".
+  const audio = p.state === "idle" ? [] : (p.audio_streams || []);
+  const subtitles = p.state === "idle" ? [] : (p.subtitles || []);
+  $("audio-row").hidden = audio.length < 2;
+  $("subtitle-row").hidden = !subtitles.length;
+  showTracks($("audio"), audio, p.audio, null);
+  showTracks($("subtitle"), subtitles, p.subtitle, "Off");
+}
+
+// Options are rebuilt only when the list changes, and the one in use is not moved under a
+// finger that is choosing.
+function showTracks(select, tracks, current, off) {
+  const options = (off ? [["off", off]] : []).concat(tracks.map((t) => [String(t.index), t.name]));
+  const key = JSON.stringify(options);
+  if (select.dataset.tracks !== key) {
+    select.replaceChildren(...options.map(([value, name]) => el("option", { value }, name)));
+    select.dataset.tracks = key;
+  }
+  if (document.activeElement !== select) {
+    select.value = current === null || current === undefined ? (off ? "off" : "") : String(current);
+  }
 }
 
 async function command(path, body) {
@@ -150,6 +178,11 @@ $("back30").addEventListener("click", () => command("seek", { offset: -30 }));
 $("fwd30").addEventListener("click", () => command("seek", { offset: 30 }));
 $("seek").addEventListener("change", () => command("seek", { position: Number($("seek").value) }));
 $("volume").addEventListener("change", () => command("volume", { volume: Number($("volume").value) }));
+$("audio").addEventListener("change", () => command("audio", { index: Number($("audio").value) }));
+$("subtitle").addEventListener("change", () => {
+  const chosen = $("subtitle").value;
+  command("subtitle", { index: chosen === "off" ? null : Number(chosen) });
+});
 
 // ---- downloads ----
 function renderTorrents(list) {
