@@ -23,6 +23,7 @@ from torznab import (
 )
 
 from swarmplayer.engine import lt
+from swarmplayer.search import searcher
 from swarmplayer.supervisor import Service
 
 DEADLINE_S = 3.0
@@ -188,6 +189,32 @@ def test_a_search_asks_every_indexer_and_groups_releases_by_episode(
     paged = call(box, torznab, "GET", "/api/v1/search?q=Series+Title&limit=2&offset=2").json()
     assert [r["label"] for r in paged["results"]] == labels[2:4]
     assert (paged["total"], paged["limit"], paged["offset"]) == (5, 2, 2)
+
+
+def test_the_next_page_of_a_search_is_read_from_what_the_indexers_said(
+        box: Service, torznab: TorznabServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    add(box, torznab, torznab.add("one"), name="One")
+    search = "/api/v1/search?q=Series+Title"
+    whole = [r["label"] for r in call(box, torznab, "GET", search).json()["results"]]
+    pages = [call(box, torznab, "GET", f"{search}&limit=2&offset={n}").json() for n in (0, 2)]
+    assert [r["label"] for p in pages for r in p["results"]] == whole[:4]
+    assert len(torznab.searches("one")) == 1  # the pages were not asked of the indexer
+    call(box, torznab, "GET", search + "&season=5")  # another search is asked
+    assert len(torznab.searches("one")) == 2
+
+    # An indexer added (or removed) makes it another search; one that fails is not kept.
+    add(box, torznab, torznab.add("two"), name="Two")
+    torznab.indexers["two"].how = "error100"
+    for _ in range(2):
+        found = call(box, torznab, "GET", search).json()
+        assert [e["name"] for e in found["errors"]] == ["Two"]
+    assert len(torznab.searches("one")) == 4
+
+    monkeypatch.setattr(searcher, "KEPT_SECONDS", 0.0)  # what was kept is too old now
+    torznab.indexers["two"].how = "ok"
+    for _ in range(2):
+        call(box, torznab, "GET", search)
+    assert len(torznab.searches("one")) == 6
 
 
 def test_season_and_episode_go_to_tvsearch_or_else_into_the_text(

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +33,11 @@ MAX_AT_ONCE = 8
 # reads a release in ~10 ms here (bench/search.py), ~10x that on a Pi: 3 indexers x 50 is
 # ~15 s there, within WORKER_DEADLINE.
 WANTED = 50
+# A search's answers are kept a while, so that the next page of it (or the same search from
+# another screen) does not ask every indexer again: indexers limit their callers, and a
+# search costs seconds. Only an answer from every indexer is kept (a failure is asked again).
+KEPT_SECONDS = 300.0
+KEPT_SEARCHES = 2  # each holds its releases (~0.4 MB for 3 indexers x 100)
 
 
 @dataclass(frozen=True)
@@ -78,27 +87,59 @@ def params(indexer: Indexer, query: Query) -> dict[str, str]:
     return asked
 
 
+Answers = tuple[list[Found], list[dict[str, Any]]]
+
+
 class Searcher:
     def __init__(self, indexers: IndexerStore, feeds: FeedStore | None = None,
-                 deadline: float = SEARCH_DEADLINE) -> None:
+                 deadline: float = SEARCH_DEADLINE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.indexers = indexers
         self._feeds = feeds
         self.deadline = deadline
+        self._clock = clock
+        self._kept: OrderedDict[Hashable, tuple[float, Answers]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def search(self, query: Query, indexer_id: int | None = None) -> Outcome:
-        """The episodes found, grouped, with how each indexer did."""
-        found, reports = self.find(query, indexer_id)
+        """The episodes found, grouped, with how each indexer did; a search made in the last
+        KEPT_SECONDS, of the same indexers as they are now, is answered from what they said."""
+        asked = self._asked(indexer_id)
+        # An indexer added, removed or given another key is another search.
+        key = (query, tuple((i.id, i.url, i.api_key) for i in asked))
+        found, reports = self._recent(key) or self._find(query, asked)
+        if reports and all(r["state"] == "ok" for r in reports):
+            self._keep(key, (found, reports))
         outcome = Outcome(grouped(found, query.season, query.episode), reports)
         self._known(outcome.results)
         del found
         malloc.trim()
         return outcome
 
-    def find(self, query: Query, indexer_id: int | None = None,
-             ) -> tuple[list[Found], list[dict[str, Any]]]:
-        """Every release the indexers (or the one asked) found, and how each of them did."""
-        asked = [self.indexers.get(indexer_id)] if indexer_id is not None \
+    def _recent(self, key: Hashable) -> Answers | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and self._clock() - kept[0] > KEPT_SECONDS:
+                del self._kept[key]
+                return None
+            return None if kept is None else kept[1]
+
+    def _keep(self, key: Hashable, answers: Answers) -> None:
+        with self._lock:
+            if key not in self._kept:  # kept from its first asking, not refreshed by reading
+                self._kept[key] = (self._clock(), answers)
+            while len(self._kept) > KEPT_SEARCHES:
+                self._kept.popitem(last=False)
+
+    def _asked(self, indexer_id: int | None) -> list[Indexer]:
+        return [self.indexers.get(indexer_id)] if indexer_id is not None \
             else self.indexers.all()
+
+    def find(self, query: Query, indexer_id: int | None = None) -> Answers:
+        """Every release the indexers (or the one asked) found, and how each of them did."""
+        return self._find(query, self._asked(indexer_id))
+
+    def _find(self, query: Query, asked: list[Indexer]) -> Answers:
         if not asked:
             return [], []
         # Imported here: the streaming service need not carry it until someone searches.
