@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import itertools
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 from bench.serve import ServeProcess, write_config
 from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine import lt
 from swarmplayer.engine.status import TorrentStatus
 from swarmplayer.supervisor import Service
 
@@ -55,6 +57,23 @@ def wait_until(predicate: Callable[[], T], timeout: float, what: str,
         if time.monotonic() >= end:
             pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
         pause.wait(interval)
+
+
+def pieces_of_service(seeder: Any) -> list[bool]:
+    """The pieces the service has, as a seeder's torrent handle knows from it ([] before its
+    bitfield)."""
+    leechers = [p for p in seeder.get_peer_info() if not p.flags & lt.PEER_SEED]
+    return list(leechers[0].pieces) if leechers and any(leechers[0].pieces) else []
+
+
+def missing_piece(seeder: Any) -> int:
+    """A piece the service lacks, as a seeder's torrent handle knows: the middle of the longest
+    run of them, far from any it may be finishing."""
+    wait_until(lambda: pieces_of_service(seeder), 10, "the service's bitfield at the seeder")
+    has = pieces_of_service(seeder)
+    runs = [list(g) for k, g in itertools.groupby(range(len(has)), key=has.__getitem__) if not k]
+    longest = max(runs, key=len)
+    return longest[len(longest) // 2]
 
 
 @dataclass

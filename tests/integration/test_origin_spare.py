@@ -3,14 +3,13 @@ address, as a publisher's seeder has), another seeder on 127.0.0.1."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from support import PIECE_SIZE, SEED_RATE, wait_until
+from support import PIECE_SIZE, SEED_RATE, missing_piece, pieces_of_service, wait_until
 
 from swarmplayer.config import Config
 from swarmplayer.demo.swarm import Peer
@@ -35,27 +34,11 @@ def connection_to_us(origin: Peer) -> tuple[str, int] | None:
     return tuple(leechers[0]) if leechers else None
 
 
-def pieces_of_service(origin: Peer) -> list[bool]:
-    """The pieces the service has, as the origin knows from it ([] before its bitfield)."""
-    leechers = [p for p in origin.handle.get_peer_info() if not p.flags & lt.PEER_SEED]
-    return list(leechers[0].pieces) if leechers and any(leechers[0].pieces) else []
-
-
 def one_connection(origin: Peer) -> bool:
     """The origin holds one connection to the service (an old one it was dropped from is gone)
     and has had the service's bitfield on it."""
     leechers = [p for p in origin.handle.get_peer_info() if not p.flags & lt.PEER_SEED]
-    return len(leechers) == 1 and bool(pieces_of_service(origin))
-
-
-def missing_piece(origin: Peer) -> int:
-    """A piece the service lacks: the middle of the longest run of them, far from any it may be
-    finishing."""
-    wait_until(lambda: pieces_of_service(origin), 10, "the service's bitfield at the origin")
-    has = pieces_of_service(origin)
-    runs = [list(g) for k, g in itertools.groupby(range(len(has)), key=has.__getitem__) if not k]
-    longest = max(runs, key=len)
-    return longest[len(longest) // 2]
+    return len(leechers) == 1 and bool(pieces_of_service(origin.handle))
 
 
 def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
@@ -109,7 +92,7 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     for peer in peers:
         peer.session.apply_settings({"upload_rate_limit": 1})
     fs = service.engine.open_stream(info_hash)
-    far = missing_piece(origin) * PIECE_SIZE + 1000
+    far = missing_piece(origin.handle) * PIECE_SIZE + 1000
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.extend(fs.iter_range(far, far + PIECE_SIZE)))
     reader.start()

@@ -11,7 +11,7 @@ import pytest
 
 from swarmplayer.config import Config
 from swarmplayer.engine import lt
-from swarmplayer.engine.settings import NEVER_MAP, settings_pack
+from swarmplayer.engine.settings import NEVER_MAP, OWN_PEER_ID, PEER_FINGERPRINT, settings_pack
 
 HEX = "d2354010a3ca4ade5b7427bb093a62a3899ff381"
 
@@ -182,3 +182,12 @@ def test_a_box_that_caps_its_upload_ticks_faster(tmp_path: Path, overrides: dict
     assert held["send_buffer_low_watermark"] == 64 * 1024
     assert held["out_enc_policy"] == 2 and held["in_enc_policy"] == 1
     assert held["mmap_file_size_cutoff"] == NEVER_MAP  # libtorrent 2.0: pread, no mapped files
+
+
+def test_the_session_carries_our_peer_id_prefix(tmp_path: Path):
+    session = lt.new_session(settings_pack(Config.for_tests(tmp_path)))
+    try:
+        assert session.get_settings()["peer_fingerprint"] == PEER_FINGERPRINT
+        assert PEER_FINGERPRINT.encode().startswith(OWN_PEER_ID)
+    finally:
+        session.pause()

@@ -42,6 +42,8 @@ DELETE_FILES = _lt.session.delete_files
 SAVE_INFO_DICT = _lt.save_resume_flags_t.save_info_dict
 SAVE_IF_NEEDED = _lt.save_resume_flags_t.only_if_modified
 PEER_SEED = _lt.peer_info.seed
+# A connection still being made: no peer id, no bitfield yet.
+_PEER_STARTING = _lt.peer_info.connecting | _lt.peer_info.handshake
 
 
 class TorrentError(ValueError):
@@ -214,6 +216,13 @@ class _AlertPipe:
 def _close_all(*fds: int) -> None:
     for fd in fds:
         os.close(fd)
+
+
+def sender_ids(handle: Any) -> list[bytes]:
+    """The peer ids of a torrent's connected peers that have pieces to send us (seeds, or
+    any piece)."""
+    return [p.pid.to_bytes() for p in handle.get_peer_info()
+            if not p.flags & _PEER_STARTING and (p.flags & PEER_SEED or p.num_pieces)]
 
 
 def is_disk_full(error: Any) -> bool:

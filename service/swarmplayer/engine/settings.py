@@ -16,6 +16,14 @@ NEVER_MAP = 2**31 - 1
 # Seconds of a peer's recent rate kept requested from it (libtorrent's default is 3).
 REQUEST_QUEUE_TIME = 1
 
+# The start of our peer id (Azureus style: client code, version 0.1.0.0), how a SwarmPlayer peer
+# knows another in a swarm: libtorrent makes the rest of the id random, and its own default is
+# "-LT2...". Ours tick every 20 ms when they cap their upload, where a stock client's rate
+# limiter sends once per 500 ms: a seek asks them differently (seeks.short_queues).
+PEER_FINGERPRINT = "-SP0100-"
+# What every version of ours starts its peer id with.
+OWN_PEER_ID = PEER_FINGERPRINT[:3].encode()
+
 
 # libtorrent's tick, in ms: the rate limiter hands out quota and new connections start once per
 # tick (its default is 500). A peer that caps its upload sends nothing between ticks, so each
@@ -35,14 +43,16 @@ def seek_settings(config: Config, seeking: bool, short_queues: bool = False) -> 
     """What changes while a seek is under way (`seeking`: from its reader's open until it has
     read its first seconds, stream.CATCH_UP_SECONDS), and back.
 
-    `short_queues` (several peers can send the piece): every peer keeps two requests in flight
+    `short_queues` (several peers can send the piece, every one of them ours:
+    seeks.short_queues): every peer keeps two requests in flight
     meanwhile, libtorrent's minimum, where its queue is otherwise a second of that peer's
     recent rate. A spared origin's recent rate is a trickle's, which gave it room for two
     blocks while the other seeder, its queue just emptied by the seek, took the rest: the
     piece came at the slower seeder's rate. Two each, the blocks go to whoever sends soonest
     (in-process bench trace, MP4 with the moov at the end, six seeks each: median 0.52 -> 0.47
     s; MKV, five each: 1.96 -> 1.50 s). Not from a lone peer: two blocks per round trip is
-    slow from a distant one, and there is nothing to split.
+    slow from a distant one, and there is nothing to split. Not from a stock client either:
+    its rate limiter sends once per 500 ms tick, two blocks a tick, 64 KB/s.
     """
     if not seeking:
         return {"tick_interval": tick_interval(config), "request_queue_time": REQUEST_QUEUE_TIME}
@@ -60,6 +70,7 @@ def settings_pack(config: Config) -> dict[str, Any]:
     """The session settings for this config."""
     return {
         "user_agent": "SwarmPlayer/0.1",
+        "peer_fingerprint": PEER_FINGERPRINT,
         "listen_interfaces": config.listen_interfaces,
         "enable_dht": config.enable_dht,
         "enable_lsd": config.enable_lsd,

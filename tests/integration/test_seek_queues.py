@@ -1,0 +1,116 @@
+"""A seek's request queues on a real swarm: short (two blocks per peer) only when the peers that
+can send are SwarmPlayer's own, which send at a fine grain; the usual queue towards a stock
+libtorrent seeder, whose rate limiter sends once per 500 ms tick."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import libtorrent
+import pytest
+from support import PIECE_SIZE, SEED_RATE, missing_piece, wait_until
+
+from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine import lt
+from swarmplayer.engine.settings import REQUEST_QUEUE_TIME, SEEK_TICK_MS
+from swarmplayer.supervisor import Service
+
+
+class StockSeeder:
+    """A plain libtorrent session seeding the data: libtorrent's defaults (its own peer id,
+    500 ms tick) but for listening on 127.0.0.1 with DHT, LSD, UPnP and NAT-PMP off, and an
+    upload cap that holds on loopback (its peers in the global class)."""
+
+    def __init__(self, torrent: bytes, save_path: Path, upload_rate: int) -> None:
+        settings = libtorrent.default_settings()
+        settings.update({"listen_interfaces": "127.0.0.1:0", "enable_dht": False,
+                         "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+                         "upload_rate_limit": upload_rate})
+        self.session = libtorrent.session(settings)
+        lt.classify_peers(self.session, local_limited=True)
+        params = libtorrent.add_torrent_params()
+        params.ti = libtorrent.torrent_info(torrent)
+        params.save_path = str(save_path)
+        params.flags |= libtorrent.torrent_flags.seed_mode
+        self.handle = self.session.add_torrent(params)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.session.listen_port()}"
+
+    def close(self) -> None:
+        self.session.pause()
+
+
+@pytest.fixture
+def stock() -> Iterator[list[StockSeeder]]:
+    made: list[StockSeeder] = []
+    yield made
+    for seeder in made:
+        seeder.close()
+
+
+def applied(service: Service) -> tuple[int, int]:
+    """The session's tick and request queue time now: what the engine decided."""
+    held = service.engine.session_settings()
+    return held["tick_interval"], held["request_queue_time"]
+
+
+def seek_queue_time(service: Service, info_hash: str, seeders: list[Any], movie: Path) -> int:
+    """Seek to a piece the service lacks while the seeders hold back, and return the request
+    queue time the engine applied for that seek."""
+    wait_until(lambda: service.engine.status(info_hash).seeds == len(seeders), 10,
+               "both seeders' bitfields at the service")
+    head = service.engine.open_stream(info_hash)
+    assert b"".join(head.iter_range(0, 100)) == movie.read_bytes()[:100]  # header read
+    head.close()
+    far = missing_piece(seeders[0].handle) * PIECE_SIZE + 1000
+    for seeder in seeders:  # so that the seek waits while we look
+        seeder.session.apply_settings({"upload_rate_limit": 1})
+    fs = service.engine.open_stream(info_hash)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.extend(fs.iter_range(far, far + PIECE_SIZE)))
+    reader.start()
+    try:
+        # Both come in one apply_settings: at the seek's tick, its queue time is decided.
+        seeking = wait_until(lambda: (now := applied(service))[0] == SEEK_TICK_MS and now, 10,
+                             "the seek's settings")
+    finally:
+        for seeder in seeders:
+            seeder.session.apply_settings({"upload_rate_limit": SEED_RATE})
+        reader.join(60)
+        fs.close()
+    assert b"".join(got) == movie.read_bytes()[far:far + PIECE_SIZE]
+    return seeking[1]
+
+
+def movie_torrent(tmp_path: Path) -> tuple[Path, bytes]:
+    movie = tmp_path / "media" / "movie.mkv"
+    movie.parent.mkdir()
+    movie.write_bytes(os.urandom(6 << 20))  # 12 s at both seeders' rate
+    return movie, lt.bencode(lt.make_torrent(str(movie), piece_size=PIECE_SIZE))
+
+
+def test_a_seek_keeps_short_queues_towards_two_of_our_peers(
+        service: Service, tmp_path: Path, peers: list[Peer]):
+    movie, torrent = movie_torrent(tmp_path)
+    peers += [Peer(torrent, movie.parent, upload_rate=SEED_RATE) for _ in range(2)]
+    info_hash, _ = service.engine.add_torrent_data(torrent, "movie.torrent")
+    service.engine.connect_peers(info_hash, [p.address for p in peers])
+    assert seek_queue_time(service, info_hash, peers, movie) == 0
+    wait_until(lambda: applied(service)[1] == REQUEST_QUEUE_TIME, 15,
+               "request queues as they were once the seek caught up")
+
+
+def test_a_seek_keeps_the_usual_queues_when_a_stock_seeder_can_send(
+        service: Service, tmp_path: Path, peers: list[Peer], stock: list[StockSeeder]):
+    movie, torrent = movie_torrent(tmp_path)
+    peers.append(Peer(torrent, movie.parent, upload_rate=SEED_RATE))
+    stock.append(StockSeeder(torrent, movie.parent, upload_rate=SEED_RATE))
+    info_hash, _ = service.engine.add_torrent_data(torrent, "movie.torrent")
+    service.engine.connect_peers(info_hash, [peers[0].address, stock[0].address])
+    assert seek_queue_time(service, info_hash, [peers[0], stock[0]], movie) == REQUEST_QUEUE_TIME

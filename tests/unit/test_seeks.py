@@ -1,0 +1,32 @@
+"""The seek's request queues: short only when every peer that can send is a SwarmPlayer peer."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from swarmplayer.engine.seeks import short_queues
+from swarmplayer.engine.settings import PEER_FINGERPRINT
+
+
+def ours(version: bytes = PEER_FINGERPRINT.encode()) -> bytes:
+    return version + os.urandom(20 - len(version))
+
+
+STOCK = b"-LT2110-" + b"x" * 12  # libtorrent's default fingerprint
+TRANSMISSION = b"-TR3000-" + b"y" * 12
+
+
+@pytest.mark.parametrize(("senders", "short"), [
+    ([ours(), ours()], True),
+    ([ours(), ours(), ours(b"-SP0200-")], True),  # a later version of ours is ours too
+    ([], False),
+    ([ours()], False),  # a lone peer: nothing to split, and two blocks a round trip is slow
+    ([ours(), STOCK], False),  # a stock seeder would send two blocks per 500 ms tick
+    ([STOCK, TRANSMISSION], False),
+    ([ours(), ours(), TRANSMISSION], False),
+    ([bytes(20), ours()], False),  # no id known: not ours
+])
+def test_short_queues_only_towards_our_own_peers(senders: list[bytes], short: bool):
+    assert short_queues(senders) is short
