@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,10 @@ def make_video(
     return os.fspath(path)
 
 
-def with_tracks(source: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
-    """`source` (an MP4 from make_video) with a second audio track (French, a lower tone) and an
-    English subtitle track (mov_text), as a film with a dub and subtitles has."""
-    seconds = float(subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-         os.fspath(source)], capture_output=True, text=True, check=True, timeout=60).stdout)
+def with_tracks(source: str | os.PathLike[str], path: str | os.PathLike[str],
+                seconds: float) -> str:
+    """`source` (a `seconds`-long MP4 from make_video) with a second audio track (French, a lower
+    tone) and an English subtitle track (mov_text), as a film with a dub and subtitles has."""
     subtitles = Path(path).with_suffix(".srt")
     end = max(int(seconds) - 1, 1)  # one cue over all of it
     subtitles.write_text(f"1\n00:00:00,000 --> {end // 3600:02d}:{end // 60 % 60:02d}:"

@@ -67,7 +67,7 @@ def clip(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
         if not tracks:
             return Path(make_video(folder / name, seconds, kind="mp4", bitrate="1M"))
         plain = make_video(tmp_path / f"plain-{name}", seconds, kind="mp4", bitrate="1M")
-        return Path(with_tracks(plain, folder / name))
+        return Path(with_tracks(plain, folder / name, seconds))
 
     return make
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import libtorrent
-import pytest
 from support import PIECE_SIZE, SEED_RATE, missing_piece, wait_until
 
 from swarmplayer.demo.swarm import Peer
@@ -44,14 +42,6 @@ class StockSeeder:
 
     def close(self) -> None:
         self.session.pause()
-
-
-@pytest.fixture
-def stock() -> Iterator[list[StockSeeder]]:
-    made: list[StockSeeder] = []
-    yield made
-    for seeder in made:
-        seeder.close()
 
 
 def applied(service: Service) -> tuple[int, int]:
@@ -107,10 +97,10 @@ def test_a_seek_keeps_short_queues_towards_two_of_our_peers(
 
 
 def test_a_seek_keeps_the_usual_queues_when_a_stock_seeder_can_send(
-        service: Service, tmp_path: Path, peers: list[Peer], stock: list[StockSeeder]):
+        service: Service, tmp_path: Path, peers: list[Peer | StockSeeder]):
     movie, torrent = movie_torrent(tmp_path)
-    peers.append(Peer(torrent, movie.parent, upload_rate=SEED_RATE))
-    stock.append(StockSeeder(torrent, movie.parent, upload_rate=SEED_RATE))
+    peers += [Peer(torrent, movie.parent, upload_rate=SEED_RATE),
+              StockSeeder(torrent, movie.parent, upload_rate=SEED_RATE)]  # closed like peers
     info_hash, _ = service.engine.add_torrent_data(torrent, "movie.torrent")
-    service.engine.connect_peers(info_hash, [peers[0].address, stock[0].address])
-    assert seek_queue_time(service, info_hash, [peers[0], stock[0]], movie) == REQUEST_QUEUE_TIME
+    service.engine.connect_peers(info_hash, [p.address for p in peers])
+    assert seek_queue_time(service, info_hash, peers, movie) == REQUEST_QUEUE_TIME

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,12 +92,10 @@ Answers = tuple[list[Found], list[dict[str, Any]]]
 
 class Searcher:
     def __init__(self, indexers: IndexerStore, feeds: FeedStore | None = None,
-                 deadline: float = SEARCH_DEADLINE,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 deadline: float = SEARCH_DEADLINE) -> None:
         self.indexers = indexers
         self._feeds = feeds
         self.deadline = deadline
-        self._clock = clock
         self._kept: OrderedDict[Hashable, tuple[float, Answers]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -119,7 +117,7 @@ class Searcher:
     def _recent(self, key: Hashable) -> Answers | None:
         with self._lock:
             kept = self._kept.get(key)
-            if kept is not None and self._clock() - kept[0] > KEPT_SECONDS:
+            if kept is not None and time.monotonic() - kept[0] > KEPT_SECONDS:
                 del self._kept[key]
                 return None
             return None if kept is None else kept[1]
@@ -127,7 +125,7 @@ class Searcher:
     def _keep(self, key: Hashable, answers: Answers) -> None:
         with self._lock:
             if key not in self._kept:  # kept from its first asking, not refreshed by reading
-                self._kept[key] = (self._clock(), answers)
+                self._kept[key] = (time.monotonic(), answers)
             while len(self._kept) > KEPT_SEARCHES:
                 self._kept.popitem(last=False)
 
