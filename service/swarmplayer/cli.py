@@ -4,10 +4,13 @@ feeds, subscribe, subscriptions, unsubscribe."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import __version__, feed_inspect, feeds_cli, malloc, search_cli
 from .config import ENV_PREFIX, Config, ConfigError
@@ -134,6 +137,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _adder(source: str) -> Callable[[Any], None]:
+    """Adds `source` to a service's engine as it starts, before its HTTP side: the play request
+    that follows finds it added (or says why it could not be)."""
+    def add(engine: Any) -> None:
+        from .sources import add_source
+
+        with contextlib.suppress(ServiceError):  # the play request's answer reports it
+            add_source(engine, source)
+    return add
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "feeds" and args.feeds_command == "inspect":
         return feed_inspect.run(args)
@@ -193,7 +207,7 @@ def _run(args: argparse.Namespace) -> int:
         play(api, args.source, peers=args.peer, file_index=args.file_index,
              prebuffer_s=args.prebuffer, player=args.player)
         return 0
-    service = Service(config).start()
+    service = Service(config).start(prime=_adder(args.source))
     try:
         play(ApiClient(service.url), args.source, peers=args.peer, file_index=args.file_index,
              prebuffer_s=args.prebuffer, player=args.player)

@@ -38,8 +38,10 @@ class Added:
 
 
 def add_source(engine: Engine, source: str, *, allowed_paths: Sequence[Path] | None = None,
-               fetch_slots: Slots | None = None, shown_as: str | None = None) -> Added:
-    """Add a magnet link, a URL of a .torrent/.tstream, or a local file.
+               fetch_slots: Slots | None = None, shown_as: str | None = None,
+               peers: Sequence[tuple[str, int]] = (), waiting: bool = False) -> Added:
+    """Add a magnet link, a URL of a .torrent/.tstream, or a local file, connected to `peers`
+    (ip, port); `waiting`: for a prefetch (Engine.add_torrent_data).
 
     `allowed_paths`: the folders a path source may be in (None: any, for the box's own user).
     `fetch_slots`: a limit on URL fetches at once (Busy when all are taken).
@@ -54,21 +56,23 @@ def add_source(engine: Engine, source: str, *, allowed_paths: Sequence[Path] | N
         source = f"magnet:?xt=urn:btih:{source}"
     if magnet.is_magnet(source):
         link, warnings = magnet.sanitise(source)
-        info_hash, created = engine.add_magnet(link)
+        info_hash, created = engine.add_magnet(link, peers, waiting)
         return Added(info_hash, created, warnings)
     if _HTTP.match(source):
         url = check_url(source)
         with fetch_slots.held() if fetch_slots else nullcontext():
             data = fetch(url, max_bytes=MAX_TORRENT_BYTES, deadline=FETCH_TIMEOUT,
                          accept="application/x-bittorrent, */*").body
-        return Added(*engine.add_torrent_data(data, shown_as or url))
+        return Added(*engine.add_torrent_data(data, shown_as or url, peers=peers,
+                                               waiting=waiting))
     if _HASH_LIKE.fullmatch(source):
         raise BadInput(f"an info-hash is 40 hex digits or 32 base32 characters, not "
                        f"{len(source)}: {shown(source)}", code="invalid_magnet")
     if _SCHEME.match(source) or not source.startswith(("/", "~")):
         raise BadInput(f"{NOT_A_SOURCE}: {shown(source)}", code="invalid_source")
     path = _local_path(source, allowed_paths)
-    return Added(*engine.add_torrent_data(read_torrent_file(path), str(path)))
+    return Added(*engine.add_torrent_data(read_torrent_file(path), str(path), peers=peers,
+                                           waiting=waiting))
 
 
 def _local_path(source: str, allowed: Sequence[Path] | None) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from waitress import wasyncore
@@ -12,7 +13,6 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from . import profiles
-from .api import create_app
 from .cache.janitor import Janitor
 from .config import Config
 from .engine.engine import Engine
@@ -70,10 +70,7 @@ class Service:
         self.publisher = Publisher(config, self.engine, self.store)
         self.searcher = Searcher(IndexerStore(self.store), self.library.feeds)
         self.watcher = Watcher(self.searcher, self.library)  # subscribed shows on indexers
-        self.app = create_app(self.engine, config, janitor=self.janitor, governor=self.governor,
-                              library=self.library,
-                              prefetcher=self.prefetcher, publisher=self.publisher,
-                              searcher=self.searcher)
+        self.app: Any = None  # the API's WSGI app, made by start()
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -85,10 +82,21 @@ class Service:
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         return f"http://{host}:{self._server.effective_port}"
 
-    def start(self) -> Service:
+    def start(self, prime: Callable[[Engine], object] | None = None) -> Service:
+        """Start every component; `prime` runs on the started engine before the API loads
+        (cold `swarmplayer play` adds its torrent there: its tracker is asked and its origins
+        dialled while the API's modules import)."""
         self.engine.start()
         # The governor first: the profile's limits are in force before anything else runs.
         self.governor.start()
+        if prime is not None:
+            prime(self.engine)
+        from .api import create_app  # after the engine, which needs none of it
+
+        self.app = create_app(self.engine, self.config, janitor=self.janitor,
+                              governor=self.governor, library=self.library,
+                              prefetcher=self.prefetcher, publisher=self.publisher,
+                              searcher=self.searcher)
         self.janitor.start()
         self.seeder.start()
         self.prefetcher.start()

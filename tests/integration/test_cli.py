@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from support import REPO, Swarm
 
+from swarmplayer.config import Config
 from swarmplayer.engine import lt, tstream
+from swarmplayer.sources import add_source
 from swarmplayer.supervisor import Service
 
 CLI_TIMEOUT = 240
@@ -142,3 +144,55 @@ def test_play_when_no_data_comes_in_time(make_service: Callable[..., Service]) -
     result = swarmplayer("play", "--service", service.url, "magnet:?xt=urn:btih:" + "cd" * 20,
                          "--prebuffer", "1", timeout=120)
     _assert_cli_error(result, "unavailable")
+
+
+def _own_service_config(tmp_path: Path) -> Path:
+    """A config for a `play` that starts its own service: loopback only, nothing advertised."""
+    if _listening(8642):
+        pytest.skip("a service answers at play's default address: play would use it")
+    config = tmp_path / "own.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\nhttp_host = "127.0.0.1"\nhttp_port = 0\n'
+        'listen_interfaces = "127.0.0.1:0"\nenable_dht = false\nenable_lsd = false\n'
+        "enable_upnp = false\nenable_natpmp = false\ndiscovery = false\nread_timeout = 2.0\n")
+    return config
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_play_with_its_own_service_adds_the_torrent_once(tmp_path: Path) -> None:
+    """No service running: play starts one, whose engine gets the torrent before the API is up
+    (cli._adder); the play request then finds it there and streams it (here: no peers, so the
+    stream gives up after read_timeout with the service's own error)."""
+    info_hash = "ef" * 20
+    result = swarmplayer("play", f"magnet:?xt=urn:btih:{info_hash}", "--config",
+                         str(_own_service_config(tmp_path)), "--prebuffer", "1", timeout=120)
+    assert f"({info_hash})" in result.stdout, (result.stdout, result.stderr)
+    _assert_cli_error(result, "unavailable")
+
+
+def test_play_with_its_own_service_reports_a_refused_source(tmp_path: Path) -> None:
+    """The early add keeps quiet about a bad source: the play request says why, as ever."""
+    result = swarmplayer("play", "magnet:?dn=no-hash", "--config",
+                         str(_own_service_config(tmp_path)), timeout=60)
+    _assert_cli_error(result, "invalid_magnet")
+
+
+def test_a_service_primes_its_engine_before_its_api_loads(tmp_path: Path) -> None:
+    seen: dict[str, object] = {}
+    service = Service(Config.for_tests(tmp_path))
+
+    def prime(engine: object) -> None:
+        seen["app"] = service.app
+        seen["hash"] = add_source(service.engine, "magnet:?xt=urn:btih:" + "12" * 20).info_hash
+
+    service.start(prime=prime)
+    try:
+        assert seen["app"] is None  # the API came after
+        answer = service.app.test_client().get(f"/api/v1/torrents/{seen['hash']}")
+        assert answer.status_code == 200, answer.get_json()
+    finally:
+        service.stop()

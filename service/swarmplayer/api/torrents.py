@@ -7,8 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ..addresses import host_port, peer_address, resolve
-from ..engine.engine import Engine
+from ..addresses import peer_address, resolve
 from ..errors import BadInput, TooLarge, shown
 from ..plays import Play
 from ..sources import MAX_TORRENT_BYTES, Added, add_source
@@ -66,14 +65,13 @@ def add(request: Request) -> Response:
         peers = _peers(body.get("peers", []))
         local = request.remote_addr in LOCAL_CLIENTS
         added = add_source(engine, given[0], fetch_slots=fetch_slots(request),
-                           allowed_paths=None if local else request.shared.config.allowed_folders)
-        if peers:
-            _connect(engine, added, peers)
+                           allowed_paths=None if local else request.shared.config.allowed_folders,
+                           peers=peers)
     return json_response({**_detail(request, added.info_hash), "warnings": added.warnings},
                          201 if added.created else 200)
 
 
-def _peers(given: object) -> list[str]:
+def _peers(given: object) -> list[tuple[str, int]]:
     """The peers of an add, parsed and resolved to IP addresses before anything is added."""
     if not isinstance(given, list) or len(given) > MAX_PEERS:
         raise BadInput(f'"peers" is a list of at most {MAX_PEERS} "host:port"',
@@ -86,19 +84,8 @@ def _peers(given: object) -> list[str]:
         ip = resolve(host)
         if ip is None:
             raise BadInput(f"the peer {shown(text)} does not resolve", code="invalid_peer")
-        peers.append(host_port(ip, port))
+        peers.append((ip, port))
     return peers
-
-
-def _connect(engine: Engine, added: Added, peers: list[str]) -> None:
-    """Connect the new torrent to `peers`; should libtorrent still refuse one, a torrent this
-    request created is removed again, so the add is all or nothing."""
-    try:
-        engine.connect_peers(added.info_hash, peers)
-    except Exception:
-        if added.created:
-            engine.remove(added.info_hash, delete_files=True)
-        raise
 
 
 def show(request: Request, info_hash: str) -> Response:

@@ -105,7 +105,10 @@ class Engine:
                 # Added before metainfo was kept beside the resume data: keep it from now on.
                 data = lt.metainfo(params.ti)
                 self.persist.submit(lambda ih=t.info_hash, d=data: self.resume.save_metainfo(ih, d))
-            self.origins.use(t, resolve_origins(self.store.origins(info_hash)))
+            origins = resolve_origins(self.store.origins(info_hash))  # DNS: under no lock
+            with self._cond:
+                self.origins.use(t, origins)
+                t.connect(origins)
         self.persist.start()
         self.alerts.start()
         self._upkeep.start()
@@ -132,19 +135,28 @@ class Engine:
         self._marker.unlink(missing_ok=True)
 
     # ---- adding ----------------------------------------------------------------------------
-    def add_magnet(self, uri: str) -> tuple[str, bool]:
-        """Add a magnet link; returns (info-hash, created). Metadata arrives from peers later."""
+    def add_magnet(self, uri: str, peers: Sequence[tuple[str, int]] = (),
+                   waiting: bool = False) -> tuple[str, bool]:
+        """Add a magnet link and connect it to `peers` (ip, port); returns (info-hash,
+        created). Metadata arrives from peers later. `waiting`: as for add_torrent_data."""
         try:
             params = lt.parse_magnet(uri.strip())
         except lt.TorrentError as exc:
             raise BadInput(str(exc), code="invalid_magnet") from None
         # x.pe: the peers the link's publisher gives, its own seeders.
         origins = [host_port(host, port) for host, port in params.peers]
-        return self._add_new(params, source=uri.strip(), origins=origins)
+        return self._add_new(params, source=uri.strip(), origins=origins, peers=peers,
+                             waiting=waiting)
 
-    def add_torrent_data(self, data: bytes, source: str,
-                         save_path: str | None = None) -> tuple[str, bool]:
-        """Add a .torrent or .tstream from its bytes; returns (info-hash, created).
+    def add_torrent_data(self, data: bytes, source: str, save_path: str | None = None,
+                         peers: Sequence[tuple[str, int]] = (),
+                         waiting: bool = False) -> tuple[str, bool]:
+        """Add a .torrent or .tstream from its bytes and connect it to `peers` (ip, port);
+        returns (info-hash, created).
+
+        `waiting`: added for a prefetch, its video's pieces wait at priority 0 from the start,
+        until a reader raises them: its peers are dialled at once, and what they would send
+        before the prefetch's reader opens is not the whole file.
 
         `save_path`: a folder that already holds the complete data (a published video): it is
         seeded from there, without a check (it was just hashed: libtorrent verifies each piece
@@ -164,20 +176,29 @@ class Engine:
             params.flags |= lt.FLAG_SEED_MODE
         origins = tstream.origins(meta)
         return self._add_new(params, source=source, meta=meta, origins=origins, metainfo=data,
-                             save_path=save_path)
+                             save_path=save_path, peers=peers, waiting=waiting)
 
     def _add_new(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
                  origins: Sequence[str] = (), metainfo: bytes | None = None,
-                 save_path: str | None = None) -> tuple[str, bool]:
+                 save_path: str | None = None, peers: Sequence[tuple[str, int]] = (),
+                 waiting: bool = False) -> tuple[str, bool]:
         info_hash = lt.hash_hex(params.ti.info_hashes() if params.ti else params.info_hashes)
         resolved = resolve_origins(origins)  # before any lock: a host name may need DNS
         with self._cond:
             if info_hash in self._torrents:
+                self._torrents[info_hash].connect(list(peers))
                 return info_hash, False
-            t = self._add_params(params, source=source, meta=meta, save_path=save_path)
+            t = self._add_params(params, source=source, meta=meta, save_path=save_path,
+                                 waiting=waiting)
             if t.info_hash != info_hash:  # one we have, known to libtorrent by its other hash
+                t.connect(list(peers))
                 return t.info_hash, False
             self._broken.pop(info_hash, None)  # added again: repaired
+            # Origins and the add's peers in one go: the first connect dials at once only the
+            # peers libtorrent knows by then (Torrent.connect). Dropped with the torrent below
+            # should it not be remembered.
+            self.origins.use(t, resolved)
+            t.connect([*resolved, *peers])
             name = t.handle.status().name or info_hash
             resume = lt.write_resume(params)
         addresses = [host_port(*a) for a in resolved]
@@ -193,11 +214,11 @@ class Engine:
             reason = getattr(exc, "strerror", None) or exc
             raise NoRoom(f"cannot add {name}: the service cannot save its state "
                          f"({reason})") from None
-        self.origins.use(t, resolved)
         return info_hash, True
 
     def _add_params(self, params: Any, source: str, meta: dict[Any, Any] | None = None,
-                    bitrate: float | None = None, save_path: str | None = None) -> Torrent:
+                    bitrate: float | None = None, save_path: str | None = None,
+                    waiting: bool = False) -> Torrent:
         hashes = params.ti.info_hashes() if params.ti else params.info_hashes
         info_hash = lt.hash_hex(hashes)
         # A resume file names a save path too, but the cache folder may have moved since.
@@ -206,7 +227,8 @@ class Engine:
         params.flags &= ~lt.FLAG_AUTO_MANAGED & ~lt.FLAG_PAUSED
         if params.ti is not None and not params.piece_priorities:
             # A resume file brings its own, which may have been raised since.
-            params.piece_priorities = piece_priorities(params.ti)
+            params.piece_priorities = piece_priorities(params.ti, self.config.header_bytes,
+                                                       waiting)
         with self._cond:
             handle = self.session.add_torrent(params)
             # libtorrent answers a torrent it already has (the same by its v1 or its v2 hash)
@@ -215,7 +237,7 @@ class Engine:
             if same is not None:
                 return same
             t = Torrent(info_hash, handle, source, self.config, self.seeks.changed, meta=meta,
-                        bitrate=bitrate, save_path=save_path)
+                        bitrate=bitrate, save_path=save_path, waiting=waiting)
             self._torrents[info_hash] = t
             return t
 
@@ -395,7 +417,7 @@ class Engine:
         on("read_piece_alert", self._on_read_piece)
         on("metadata_received_alert", self._on_metadata)
         on("save_resume_data_alert", self._on_resume_data)
-        on("torrent_checked_alert", self._each(lambda t, _a: t.scheduler.reassert()))
+        on("torrent_checked_alert", self._each(lambda t, _a: t.checked()))
         on("torrent_finished_alert", self._each(lambda t, _a: t.save_resume()))
         on("save_resume_data_failed_alert",
            self._each(lambda t, _a: self._saving.discard(t.info_hash)))

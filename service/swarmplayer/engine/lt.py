@@ -44,6 +44,7 @@ SAVE_IF_NEEDED = _lt.save_resume_flags_t.only_if_modified
 PEER_SEED = _lt.peer_info.seed
 # A connection still being made: no peer id, no bitfield yet.
 _PEER_STARTING = _lt.peer_info.connecting | _lt.peer_info.handshake
+_CHECKING = (_lt.torrent_status.checking_files, _lt.torrent_status.checking_resume_data)
 
 
 class TorrentError(ValueError):
@@ -223,6 +224,25 @@ def sender_ids(handle: Any) -> list[bytes]:
     any piece)."""
     return [p.pid.to_bytes() for p in handle.get_peer_info()
             if not p.flags & _PEER_STARTING and (p.flags & PEER_SEED or p.num_pieces)]
+
+
+def is_checking(status: Any) -> bool:
+    """True while a torrent checks its resume data or its files (it wants no peers then)."""
+    return status.state in _CHECKING
+
+
+def dial_now(handle: Any) -> None:
+    """Dial the peers given to a torrent (connect_peer) now, not at libtorrent's next upkeep.
+
+    libtorrent starts new connections in its once-a-second session tick, and at once only in
+    a torrent's "connect boost" (torrent.cpp do_connect_boost): on a tracker or DHT reply and
+    when it resumes. A pause and resume makes that boost: dialled 5-22 ms after the add, where
+    connect_peer alone waited 0.1-1.0 s (a session up 2 s, 5 adds each, 2.0.8 and 2.1.1).
+    The pause closes the torrent's connections, and a torrent still checking wants no peers
+    (the boost then does nothing): call it on a checked torrent with no connections.
+    """
+    handle.pause()
+    handle.resume()
 
 
 def is_disk_full(error: Any) -> bool:

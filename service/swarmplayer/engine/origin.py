@@ -75,13 +75,12 @@ class Origins:
         self._sparing = False
 
     def use(self, t: Torrent, origins: list[tuple[str, int]]) -> None:
-        """Put a torrent's origin peers in the origin class and connect to them."""
+        """Put a torrent's origin peers in the origin class (the engine connects to them)."""
         if not origins:
             return
         with self._lock:
             self._origins[t.info_hash] = origins
             self._classify()
-        t.connect(origins)
 
     def forget(self, info_hash: str) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from typing import Any
 from ..config import Config
 from ..errors import NotFound, Unavailable
 from . import lt, media, tstream
-from .pieces import BACKGROUND_PRIORITY, FileSpan
+from .pieces import BACKGROUND_PRIORITY, GUESS_NEXT, TOP_PRIORITY, FileSpan, header_pieces
 from .status import DISK_FULL, StreamStatus, TorrentStatus, state_name
 from .stream import StreamFile, StreamScheduler
 
@@ -39,10 +39,16 @@ def default_file(entries: list[tuple[int, str, int, int]]) -> int:
     return max(videos, key=lambda e: e[2])[0]
 
 
-def piece_priorities(ti: Any) -> list[int]:
+def piece_priorities(ti: Any, header_bytes: int, waiting: bool = False) -> list[int]:
     """Per piece: background, or 0 when it holds only files that wait their turn (other videos
-    of a pack; the default video and small side files come along); [] for a single file
-    (libtorrent's default).
+    of a pack; the default video and small side files come along, the video not while
+    `waiting`: a torrent added for a prefetch, whose reader raises what it reads).
+
+    The default video's header comes first and its last piece next (a moov-at-end MP4's index),
+    as for a reader at its start before the header is read (pieces.open_plan): peers are
+    dialled at the add, before a player's first request, and what they are asked first they
+    send first. With the background asked first, the header queued behind it at the seeders
+    (own swarm, faststart, quick runs: startup 0.34-0.43 s against 0.32-0.34 s).
 
     Waiting is said with piece priorities, never file priority 0: libtorrent keeps a skipped
     file's share of a boundary piece in a part file and moves it out when the file is raised,
@@ -50,15 +56,19 @@ def piece_priorities(ti: Any) -> list[int]:
     the stream. A stream raises a file's pieces as it opens.
     """
     entries = lt.file_entries(ti)
-    if len(entries) < 2:
-        return []
     default = default_file(entries)
     length = ti.piece_length()
     priorities = [0] * ti.num_pieces()
     for index, path, size, offset in entries:
-        if index == default or (size <= SIDECAR_MAX_BYTES and not media.is_video(path)):
+        if (index == default and not waiting) or (size <= SIDECAR_MAX_BYTES
+                                                  and not media.is_video(path)):
             for piece in FileSpan(offset, size, length).pieces(0, size or 1):
                 priorities[piece] = BACKGROUND_PRIORITY
+    _, _, size, offset = next(e for e in entries if e[0] == default)
+    video = FileSpan(offset, size, length)
+    priorities[video.last_piece] = GUESS_NEXT[0]
+    for piece in header_pieces(video, header_bytes):
+        priorities[piece] = TOP_PRIORITY
     return priorities
 
 
@@ -67,8 +77,10 @@ class Torrent:
 
     def __init__(self, info_hash: str, handle: Any, source: str, config: Config,
                  on_seeking: Callable[[Any, bool], None], meta: dict[Any, Any] | None = None,
-                 bitrate: float | None = None, save_path: str | None = None) -> None:
+                 bitrate: float | None = None, save_path: str | None = None,
+                 waiting: bool = False) -> None:
         self.info_hash = info_hash
+        self.waiting = waiting  # added for a prefetch: piece_priorities(waiting=True)
         self.save_path = save_path  # its own data folder, when not in the cache
         self.handle = handle
         self.source = source
@@ -90,6 +102,8 @@ class Torrent:
         self.capped = False
         self.removed = False  # set when the engine lets it go: its readers stop
         self._last_resume_save = 0.0
+        # Peers were given while the torrent checked its data: dial them once it is checked.
+        self._dial_when_checked = False
 
     # ---- holds and limits --------------------------------------------------------------------
     def hold(self, reason: str, message: str | None) -> None:
@@ -138,8 +152,34 @@ class Torrent:
         self.handle.set_download_limit(rate if capped else -1)
 
     def connect(self, addresses: list[tuple[str, int]]) -> None:
+        """Give libtorrent these peers and have them dialled at once when nothing else is
+        connected yet (a torrent's first peers: its origins, the peers of an add)."""
+        if not addresses:
+            return
         for address in addresses:
             self.handle.connect_peer(address)
+        self._dial_when_checked = False
+        self._dial()
+
+    def checked(self) -> None:
+        """Its data is checked (torrent_checked_alert): dial the peers given meanwhile."""
+        if self._dial_when_checked:
+            self._dial_when_checked = False
+            self._dial()
+        self.scheduler.reassert()
+
+    def _dial(self) -> None:
+        """Dial the torrent's peers now (lt.dial_now), unless that would close connections or
+        resume what a hold paused; while it checks, once it is checked."""
+        s = self.handle.status()
+        # num_connections counts those still being made too (num_peers does not): a pause
+        # would close them.
+        if self.holds or s.paused or s.num_connections:
+            return
+        if lt.is_checking(s):
+            self._dial_when_checked = True
+            return
+        lt.dial_now(self.handle)
 
     # ---- resume data -------------------------------------------------------------------------
     def save_resume(self) -> None:
@@ -157,9 +197,8 @@ class Torrent:
         """A magnet's metadata came: which files download in the background; the metainfo to
         keep beside the resume data."""
         ti = self.handle.torrent_file()
-        priorities = piece_priorities(ti)
-        if priorities:
-            self.handle.prioritize_pieces(priorities)
+        self.handle.prioritize_pieces(piece_priorities(ti, self.config.header_bytes,
+                                                       self.waiting))
         self.scheduler.reassert()
         self.save_resume()
         return lt.metainfo(ti)

@@ -107,7 +107,8 @@ class Library:
             log.info("episode %s: no release fits subscription %s", episode_id, sub["id"])
             return
         try:
-            info_hash = add_source(self.engine, release["link"]).info_hash
+            info_hash = add_source(self.engine, release["link"],
+                                   waiting=sub["action"] != "download").info_hash
         except ServiceError as exc:
             log.warning("episode %s: cannot add %s: %s", episode_id, release["title"],
                         exc.message)
