@@ -59,6 +59,14 @@ class DelayRelay:
 
     async def _relay(self, client_in: asyncio.StreamReader,
                      client_out: asyncio.StreamWriter) -> None:
+        # Cancelled when the relay stops: ended here, since Python 3.11's start_server asks a
+        # cancelled connection task for its exception and logs the CancelledError as an error
+        # with its traceback (3.12 checks for cancellation first).
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._pipe(client_in, client_out)
+
+    async def _pipe(self, client_in: asyncio.StreamReader,
+                    client_out: asyncio.StreamWriter) -> None:
         await asyncio.sleep(self.rtt)  # SYN, SYN-ACK: one round trip before any data
         try:
             server_in, server_out = await asyncio.open_connection(self.host, self.target_port)

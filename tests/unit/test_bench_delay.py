@@ -66,3 +66,13 @@ def test_the_relay_delays_set_up_and_each_direction(echo_port: int):
     # One round trip to connect, then half of one each way.
     assert 2 * RTT <= elapsed < 2 * RTT + 2.0
 
+
+
+def test_stopping_with_a_connection_open_logs_no_error(echo_port: int,
+                                                       caplog: pytest.LogCaptureFixture):
+    relay = DelayRelay(echo_port, RTT).start()
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        sock.sendall(b"ping")
+        assert sock.recv(16) == b"ping"  # the relay's pipes are up, and wait on both sides
+        relay.stop()
+    assert not [r for r in caplog.records if r.name == "asyncio"], caplog.text
