@@ -1,7 +1,8 @@
 """A seek's request queues on a real swarm: short (two blocks per peer) only when the peers that
 can send are SwarmPlayer's own, which send at a fine grain; the usual queue towards a stock
-libtorrent seeder, whose rate limiter sends once per 500 ms tick. And peers handed over at an
-add are dialled at once, not at libtorrent's next one-second upkeep."""
+libtorrent seeder, whose rate limiter sends once per 500 ms tick. A stream's deadlines reach
+further ahead when such a seeder can send. And peers handed over at an add are dialled at once,
+not at libtorrent's next one-second upkeep."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from support import PIECE_SIZE, SEED_RATE, missing_piece, wait_until
 
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt, tstream
+from swarmplayer.engine.pieces import TICKED_URGENT_SECONDS, URGENT_SECONDS
 from swarmplayer.engine.settings import REQUEST_QUEUE_TIME, SEEK_TICK_MS
 from swarmplayer.supervisor import Service
 
@@ -88,12 +90,22 @@ def movie_torrent(tmp_path: Path) -> tuple[Path, bytes]:
     return movie, lt.bencode(lt.make_torrent(str(movie), piece_size=PIECE_SIZE))
 
 
-def test_a_seek_keeps_short_queues_towards_two_of_our_peers(
-        service: Service, tmp_path: Path, peers: list[Peer]):
+def seeded_movie(service: Service, tmp_path: Path, peers: list[Any],
+                 stock: bool) -> tuple[str, Path]:
+    """A movie added to the service with two seeders connected: two of ours, or one of ours
+    and a stock libtorrent session (`stock`). They join `peers`, which closes them."""
     movie, torrent = movie_torrent(tmp_path)
-    peers += [Peer(torrent, movie.parent, upload_rate=SEED_RATE) for _ in range(2)]
+    peers.append(Peer(torrent, movie.parent, upload_rate=SEED_RATE))
+    peers.append(StockSeeder(torrent, movie.parent, upload_rate=SEED_RATE) if stock
+                 else Peer(torrent, movie.parent, upload_rate=SEED_RATE))
     info_hash, _ = service.engine.add_torrent_data(torrent, "movie.torrent")
     service.engine.connect_peers(info_hash, [p.address for p in peers])
+    return info_hash, movie
+
+
+def test_a_seek_keeps_short_queues_towards_two_of_our_peers(
+        service: Service, tmp_path: Path, peers: list[Peer]):
+    info_hash, movie = seeded_movie(service, tmp_path, peers, stock=False)
     assert seek_queue_time(service, info_hash, peers, movie) == 0
     wait_until(lambda: applied(service)[1] == REQUEST_QUEUE_TIME, 15,
                "request queues as they were once the seek caught up")
@@ -101,12 +113,33 @@ def test_a_seek_keeps_short_queues_towards_two_of_our_peers(
 
 def test_a_seek_keeps_the_usual_queues_when_a_stock_seeder_can_send(
         service: Service, tmp_path: Path, peers: list[Peer | StockSeeder]):
-    movie, torrent = movie_torrent(tmp_path)
-    peers += [Peer(torrent, movie.parent, upload_rate=SEED_RATE),
-              StockSeeder(torrent, movie.parent, upload_rate=SEED_RATE)]  # closed like peers
-    info_hash, _ = service.engine.add_torrent_data(torrent, "movie.torrent")
-    service.engine.connect_peers(info_hash, [p.address for p in peers])
+    info_hash, movie = seeded_movie(service, tmp_path, peers, stock=True)
     assert seek_queue_time(service, info_hash, peers, movie) == REQUEST_QUEUE_TIME
+
+
+def urgency_while_streaming(service: Service, info_hash: str, seeders: list[Any]) -> float:
+    """How far ahead the engine's upkeep sets a reader's deadlines once every seeder can send."""
+    wait_until(lambda: service.engine.status(info_hash).seeds == len(seeders), 10,
+               "the seeders' bitfields at the service")
+    fs = service.engine.open_stream(info_hash)
+    try:
+        assert b"".join(fs.iter_range(0, 100))  # a reader that plays
+        service.engine.tick()
+        return service.engine._get(info_hash).scheduler.urgent_seconds  # the test's view
+    finally:
+        fs.close()
+
+
+def test_deadlines_reach_further_when_a_stock_seeder_can_send(
+        service: Service, tmp_path: Path, peers: list[Peer | StockSeeder]):
+    info_hash, _ = seeded_movie(service, tmp_path, peers, stock=True)
+    assert urgency_while_streaming(service, info_hash, peers) == TICKED_URGENT_SECONDS
+
+
+def test_deadlines_stay_short_towards_our_own_peers(
+        service: Service, tmp_path: Path, peers: list[Peer]):
+    info_hash, _ = seeded_movie(service, tmp_path, peers, stock=False)
+    assert urgency_while_streaming(service, info_hash, peers) == URGENT_SECONDS
 
 
 def clips(folder: Path, count: int) -> list[bytes]:

@@ -19,6 +19,7 @@ from swarmplayer.engine import lt, stream
 from swarmplayer.engine.pieces import (
     BACKGROUND_PRIORITY,
     MIN_WINDOW_PIECES,
+    TICKED_URGENT_SECONDS,
     TOP_PRIORITY,
     URGENT_SECONDS,
     FileSpan,
@@ -168,6 +169,27 @@ def test_window_deadlines_grow_with_distance_then_priorities_fall():
     assert graded, "the window beyond the urgent seconds has priorities only"
     assert graded == sorted(graded, reverse=True)
     assert all(BACKGROUND_PRIORITY < p < TOP_PRIORITY for p in graded)
+    check_invariant(s, handle)
+
+
+def test_deeper_deadlines_when_the_peers_tick_coarsely_but_not_while_a_seek_catches_up():
+    handle = RecordingHandle(have={0})
+    s = scheduler(handle)
+    film = movie()
+
+    def beyond_header() -> set[int]:
+        return {p for p in handle.deadlines if HEADER // PIECE <= p < PIECES - 1}
+
+    s.open(film, 0)  # a player's first read, on a piece we have: no seek
+    assert not s.seeking
+    assert beyond_header() == set()  # half a second is the header's own two pieces
+    s.set_urgent_seconds(TICKED_URGENT_SECONDS)
+    assert beyond_header() == set(range(HEADER // PIECE,
+                                        int(TICKED_URGENT_SECONDS * BITRATE // PIECE)))
+    check_invariant(s, handle)
+    play(s, film, 40 * PIECE)  # a seek: its reader leads, catching up
+    assert s.seeking
+    assert beyond_header() == set(range(40, 40 + int(URGENT_SECONDS * BITRATE // PIECE)))
     check_invariant(s, handle)
 
 

@@ -1,4 +1,5 @@
-"""The seek's request queues: short only when every peer that can send is a SwarmPlayer peer."""
+"""The seek's request queues: short only when every peer that can send is a SwarmPlayer peer;
+the deadlines' depth by the same test."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import os
 
 import pytest
 
-from swarmplayer.engine.seeks import short_queues
+from swarmplayer.engine.pieces import TICKED_URGENT_SECONDS, URGENT_SECONDS
+from swarmplayer.engine.seeks import short_queues, urgent_seconds
 from swarmplayer.engine.settings import PEER_FINGERPRINT
 
 
@@ -30,3 +32,16 @@ TRANSMISSION = b"-TR3000-" + b"y" * 12
 ])
 def test_short_queues_only_towards_our_own_peers(senders: list[bytes], short: bool):
     assert short_queues(senders) is short
+
+
+@pytest.mark.parametrize(("senders", "seconds"), [
+    ([], URGENT_SECONDS),  # nobody sends yet: nothing to wait for
+    ([ours()], URGENT_SECONDS),
+    ([ours(), ours(b"-SP0200-")], URGENT_SECONDS),
+    ([ours(), STOCK], TICKED_URGENT_SECONDS),  # one stock sender is enough to be late on
+    ([TRANSMISSION], TICKED_URGENT_SECONDS),
+    ([bytes(20)], TICKED_URGENT_SECONDS),
+])
+def test_deadlines_reach_further_when_a_sender_ticks_coarsely(senders: list[bytes],
+                                                               seconds: float):
+    assert urgent_seconds(senders) == seconds

@@ -34,7 +34,7 @@ from .persist import Persister
 from .reader import PieceReader
 from .recovery import BROKEN_WHY, recover
 from .resume import ResumeStore
-from .seeks import Seeks
+from .seeks import Seeks, urgent_seconds
 from .settings import settings_pack
 from .state import TorrentState
 from .status import TorrentStatus
@@ -494,4 +494,6 @@ class Engine:
                 if self.config.buffer_cap_seconds > 0:
                     t.apply_buffer_cap()
                 t.scheduler.expire_seeks()
+                if t.scheduler.readers:  # peers come and go: who sends decides the deadlines
+                    t.scheduler.set_urgent_seconds(urgent_seconds(lt.sender_ids(t.handle)))
             self.origins.tick(dict(self._torrents))

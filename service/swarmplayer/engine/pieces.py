@@ -17,6 +17,13 @@ DEADLINE_SLACK = 0.5
 # exist it gives each peer one ordinary request at a time, so a long deadline run delays the
 # very piece the player waits for (bench, local swarm: first frame ~2 s → ~1 s).
 URGENT_SECONDS = 0.5
+# The same where a peer that sends sends once per 500 ms rate-limiter tick (a stock client:
+# seeks.fine_grained): a piece asked of a slow peer is asked of another only once it has a
+# deadline, and that request waits for the other's next tick, so half a second is too late.
+# Stock swarm, the service alone, two at a time, 24 runs each at 40 ms: the stalls after a
+# seek (on such a piece, a tick or two late) 7 in 6 runs -> 1; startup medians 1.88/1.48 ->
+# 1.81/1.35 s (moov at end / faststart); seeks the same (bench/NOTES.md, 2026-12-07).
+TICKED_URGENT_SECONDS = 1.5
 # However slow the bitrate, look at least this many pieces ahead (a piece may hold < 1 s of video).
 MIN_WINDOW_PIECES = 4
 
@@ -94,10 +101,11 @@ def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None,
 
 
 def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
-                lead: bool = True, header_read: bool = True) -> PiecePlan:
+                lead: bool = True, header_read: bool = True,
+                urgent_seconds: float = URGENT_SECONDS) -> PiecePlan:
     """A window of `seconds` of playback ahead of `position`.
 
-    Only the first URGENT_SECONDS get deadlines (libtorrent makes every deadline piece top
+    Only the first `urgent_seconds` get deadlines (libtorrent makes every deadline piece top
     priority and requests them all in parallel, so a long deadline window would be fetched in
     random order); the rest of the window gets priorities graded by distance, no deadline.
     The deadline of a piece is when playback will reach it, scaled by DEADLINE_SLACK. A reader
@@ -110,7 +118,7 @@ def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
     bitrate = max(bitrate, 1.0)
     floor = MIN_WINDOW_PIECES * span.piece_length
     length = max(int(bitrate * seconds), floor) if lead else floor
-    urgent_bytes = max(int(bitrate * URGENT_SECONDS), span.piece_length) if header_read else 1
+    urgent_bytes = max(int(bitrate * urgent_seconds), span.piece_length) if header_read else 1
     top = TOP_PRIORITY if header_read else TOP_PRIORITY - 1
     offset_ms = 0 if lead else int(seconds * 1000 * DEADLINE_SLACK)
     pieces = span.pieces(position, min(position + length, span.size))

@@ -10,7 +10,19 @@ from typing import Any
 from ..config import Config
 from . import lt
 from .origin import Origins
+from .pieces import TICKED_URGENT_SECONDS, URGENT_SECONDS
 from .settings import OWN_PEER_ID, seek_settings
+
+
+def fine_grained(sender_ids: Sequence[bytes]) -> bool:
+    """Whether every peer that can send is a SwarmPlayer peer, whose rate limiter ticks every
+    20 ms (settings.CAPPED_TICK_MS); a stock client's sends once per 500 ms."""
+    return all(pid.startswith(OWN_PEER_ID) for pid in sender_ids)
+
+
+def urgent_seconds(sender_ids: Sequence[bytes]) -> float:
+    """How far ahead of a reader its torrent's pieces get deadlines, by who sends them."""
+    return URGENT_SECONDS if fine_grained(sender_ids) else TICKED_URGENT_SECONDS
 
 
 def short_queues(sender_ids: Sequence[bytes]) -> bool:
@@ -23,7 +35,7 @@ def short_queues(sender_ids: Sequence[bytes]) -> bool:
     rate limiter sends once per 500 ms: two blocks a tick is 64 KB/s, and a stock swarm's seek
     took 1.02-1.72 s (median 1.62) with short queues, 0.11-1.06 s without.
     """
-    return len(sender_ids) >= 2 and all(pid.startswith(OWN_PEER_ID) for pid in sender_ids)
+    return len(sender_ids) >= 2 and fine_grained(sender_ids)
 
 
 class Seeks:

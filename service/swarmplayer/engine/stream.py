@@ -20,6 +20,7 @@ from .pieces import (
     GUESS_NEXT,
     GUESS_NOW,
     TOP_PRIORITY,
+    URGENT_SECONDS,
     FileSpan,
     PiecePlan,
     buffered_ahead,
@@ -100,6 +101,8 @@ class StreamScheduler:
     # Files only prefetched, by index: what no reader plans waits at priority 0 until a player
     # opens the file (prefetch.py).
     head_only: dict[int, FileSpan] = field(default_factory=dict)
+    # Seconds ahead of a reader that get deadlines (pieces.window_plan), by how its peers send.
+    urgent_seconds: float = URGENT_SECONDS
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
@@ -209,6 +212,13 @@ class StreamScheduler:
             self.applied.clear()
             self._apply()
 
+    def set_urgent_seconds(self, seconds: float) -> None:
+        """How far ahead of each reader pieces get deadlines from now on."""
+        with self.lock:
+            if seconds != self.urgent_seconds:
+                self.urgent_seconds = seconds
+                self._apply()
+
     def lead(self) -> _Reader | None:
         with self.lock:
             return max(self.readers.values(), key=lambda r: r.jumped_at, default=None)
@@ -239,6 +249,9 @@ class StreamScheduler:
 
     def _plan(self) -> PiecePlan:
         lead = self.lead()
+        # While a seek waits or catches up, its next pieces come first: deeper deadlines would
+        # have them share the peers' next tick with the pieces after them.
+        urgent = URGENT_SECONDS if self.seeking else self.urgent_seconds
         plans = []
         files = {id(r.file): r.file for r in self.readers.values()}.values()
         read = {file.index: self._header_read(file) for file in files}
@@ -251,7 +264,8 @@ class StreamScheduler:
                 continue
             plans.append(window_plan(reader.file.span, reader.position, reader.file.bitrate,
                                      reader.window or self.window_seconds, lead=reader is lead,
-                                     header_read=read[reader.file.index]))
+                                     header_read=read[reader.file.index],
+                                     urgent_seconds=urgent))
         return merge(*plans)
 
     def _header_read(self, file: StreamFile) -> bool:
