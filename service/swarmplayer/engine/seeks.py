@@ -1,5 +1,7 @@
-"""Session settings while a seek waits: told by every torrent's scheduler when a seek starts and
-when its reader has caught up (stream.StreamScheduler.on_seeking)."""
+"""How a torrent's peers are asked, by the grain they send at (ours every 20 ms, a stock
+client's every 500 ms): the deadlines' depth (the engine's upkeep), and the session settings
+while a seek waits, told by every torrent's scheduler when a seek starts and when its reader
+has caught up (stream.StreamScheduler.on_seeking)."""
 
 from __future__ import annotations
 
