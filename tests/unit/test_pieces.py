@@ -98,8 +98,10 @@ def test_window_grading_and_deadlines():
         assert priority == TOP_PRIORITY
         assert deadline == int((piece - 10) * PL / bitrate * 1000 * DEADLINE_SLACK)
     rest = [plan.urgent[p][0] for p in sorted(set(plan.urgent) - set(urgent))]
-    assert rest == sorted(rest, reverse=True)
-    assert rest[0] == TOP_PRIORITY - 1 and rest[-1] >= 2 > BACKGROUND_PRIORITY
+    # One level per piece while there are levels: libtorrent picks at random within one, and a
+    # stock seeder sends in the order asked.
+    assert rest[:5] == list(range(TOP_PRIORITY - 1, 1, -1))
+    assert set(rest[5:]) == {2} and min(rest) > BACKGROUND_PRIORITY
 
 
 def test_window_is_never_shorter_than_a_few_pieces_and_stops_at_the_end():
