@@ -71,10 +71,13 @@ def test_origin_sends_a_trickle_while_others_serve_and_all_it_can_for_a_seek(
     since = time.monotonic()
     wait_until(lambda: other.uploaded() - sent_by_other >= 3 * SEED_RATE, 30,
                "three more seconds of the other seeder")
-    # The origin's cap is four times the other's: unspared it would send most of it. Spared,
-    # it sends the trickle for as long as that took (longer on a loaded machine), and a
-    # second's worth more at most (libtorrent's quota comes a tick ahead).
-    assert origin.uploaded() - sent_by_origin <= TRICKLE * (time.monotonic() - since + 1)
+    # The origin's cap is four times the other's: unspared it would send most of it (thirty
+    # times the trickle). Spared, it sends the trickle for as long as that took (longer on a
+    # loaded machine), what the cap had banked before (libtorrent's bandwidth channel keeps up
+    # to 3 s of its limit unused: src/bandwidth_limit.cpp) and what was asked and not yet read
+    # (a second of its rate, REQUEST_QUEUE_TIME). CI once saw 5 s of it in 3.1 s.
+    banked = 3 + REQUEST_QUEUE_TIME
+    assert origin.uploaded() - sent_by_origin <= TRICKLE * (time.monotonic() - since + banked)
 
     # A reader opens where nothing is downloaded yet (a seek): the cap goes at once, and every
     # peer keeps two requests in flight until the piece comes (settings.seek_settings). The
