@@ -44,8 +44,10 @@ HTML = b"<!DOCTYPE html><html><head><title>Jackett</title></head><body>Login</bo
 
 def torznab_item(title: str, link: str, *, seeders: int, size: int = 700 << 20,
                  info_hash: str | None = None, season: int | None = None,
-                 episode: int | None = None, published: float = 1.7e9) -> str:
-    attrs = [("seeders", seeders), ("peers", seeders + 3), ("size", size)]
+                 episode: int | None = None, published: float = 1.7e9,
+                 peers: int | None = None) -> str:
+    attrs = [("seeders", seeders), ("peers", seeders + 3 if peers is None else peers),
+             ("size", size)]
     attrs += [(k, v) for k, v in (("infohash", info_hash), ("season", season),
                                   ("episode", episode)) if v is not None]
     enclosure = f'<enclosure url={quoteattr(link)} length="{size}" ' \

@@ -27,14 +27,20 @@ def recorded_answer() -> bytes:
     """The corpus's recorded Torznab answer, else one of ours with the same five releases."""
     if CORPUS_TORZNAB.exists():
         return CORPUS_TORZNAB.read_bytes()
-    magnet = "magnet:?xt=urn:btih:{}&dn=x"
-    rows = [("Series Title S05E02 HDTV x264-Xclusive [eztv]", 34128, "9fb267cf"),
-            ("Series Title S05E03 WEBRip XviD-FUM[ettv]", 28706, "c1f9f6ba"),
-            ("Series Title S05E01 HDTV x264-Xclusive", 26637, "fd8b1062"),
-            ("Series Title S05E04 WEBRip XviD-FUM[ettv]", 21551, "30abe6b5"),
-            ("Series.Title.S03E19.HDTV.x264-LOL[ettv]", 15754, "53896c2a")]
-    return torznab_answer(*(torznab_item(t, magnet.format(h * 5), seeders=s, info_hash=h * 5)
-                            for t, s, h in rows), title="The Pirate Bay")
+    # Title, seeders, peers, size and info-hash of the recorded answer's five releases.
+    rows = [("Series Title S05E02 HDTV x264-Xclusive [eztv]", 34128, 36724, 388895872,
+             "9fb267cff5ae5603f07a347676ec3bf3e35f75e1"),
+            ("Series Title S05E03 WEBRip XviD-FUM[ettv]", 28706, 30894, 471722880,
+             "c1f9f6bade11a4c46028b118053452460ab94be1"),
+            ("Series Title S05E01 HDTV x264-Xclusive", 26637, 27453, 312339328,
+             "fd8b1062af0d8c2426cb4d180b86815ffa91b479"),
+            ("Series Title S05E04 WEBRip XviD-FUM[ettv]", 21551, 22711, 442970944,
+             "30abe6b5816c758d327672a0fa58ff2b055ad3fe"),
+            ("Series.Title.S03E19.HDTV.x264-LOL[ettv]", 15754, 17336, 243951200,
+             "53896c2a6391a69a672041139e023c018c0f4aff")]
+    return torznab_answer(*(torznab_item(t, f"magnet:?xt=urn:btih:{h}&dn=x", seeders=s, peers=p,
+                                         size=size, info_hash=h)
+                            for t, s, p, size, h in rows), title="The Pirate Bay")
 
 
 class TorznabServer(served.TorznabServer):
