@@ -143,7 +143,14 @@ def _graded_priority(rank: int, top: int = TOP_PRIORITY) -> int:
     before a nearer one comes a tick before it, and the nearer one a tick late. With levels
     6, 5, 5, 4, 4, 4, 4, … a player stalled on such a piece (bench trace, 2026-12-07). Stock
     swarm, the service alone, 4 runs per medium at loopback and 40 ms: pieces that came a tick
-    after one of the three beyond them 190 -> 131, stalls 2 -> 0 (bench/NOTES.md)."""
+    after one of the three beyond them 190 -> 131, stalls 2 -> 0 (bench/NOTES.md).
+
+    The order is not strict: libtorrent ranks a piece by (8 - priority) times one more than
+    the peers other than seeds that have it (piece_pos::priority in piece_picker.hpp), so a
+    level-6 piece a leecher holds ranks with a level-4 piece nobody but the seeds has. Only
+    deadlines order pieces regardless (libtorrent asks for them in deadline order): deadline
+    pieces stay at 7, where lowering them to 6, 5 beside this grading stalled cold plays 18
+    times in 16 runs against 3 (bench/NOTES.md, 2026-12-07, fourth session)."""
     return max(top - 1 - rank, 2)
 
 
