@@ -75,6 +75,16 @@ class RecordingHandle:
     def get_download_queue(self) -> list[dict[str, int]]:
         return [{"piece_index": p} for p in sorted(self.in_flight)]
 
+    sequential: bool | None = None  # libtorrent's sequential mode, as told
+
+    def set_flags(self, flags: object) -> None:
+        assert flags == lt.FLAG_SEQUENTIAL
+        self.sequential = True
+
+    def unset_flags(self, flags: object) -> None:
+        assert flags == lt.FLAG_SEQUENTIAL
+        self.sequential = False
+
 
 def movie(size: int = PIECES * PIECE, offset: int = 0, index: int = 0,
           header_seen: bool = True) -> StreamFile:
@@ -584,3 +594,37 @@ def test_a_reader_that_must_wait_cancels_background_requests_in_flight():
     handle.history.clear()
     s.open(file, 0)  # back to pieces it has: a peek costs nobody their requests
     assert not [q for q, p in handle.history if p == 0 and q in handle.in_flight]
+
+
+def test_pieces_come_in_order_while_nothing_is_missing_behind_the_lead():
+    """libtorrent's sequential mode: from a play's start once the header is read, off behind a
+    seek forward (what it skipped would come first), on again where it seeks back to."""
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    file = movie(header_seen=False)
+    rid = s.open(file, 0)
+    # The index may be the last piece, just below the top: in order, it would come last.
+    assert handle.sequential is False
+    s.learn_header(file, bytes(HEADER))
+    assert handle.sequential is True
+    handle.have |= set(range(10))
+    s.move(rid, 10 * PIECE)
+    assert handle.sequential is True
+    s.close(rid)
+    far = s.open(file, 60 * PIECE)  # pieces 10-59 missing behind it
+    assert handle.sequential is False
+    handle.have.add(60)
+    s.arrived(far)
+    s.move(far, 61 * PIECE)
+    assert handle.sequential is False
+    s.close(far)
+    back = s.open(file, 5 * PIECE)
+    assert handle.sequential is True
+    s.close(back)
+
+
+def test_a_mid_file_reader_reads_in_order_when_all_before_it_is_on_disk():
+    handle = RecordingHandle(have=set(range(40)))
+    s = scheduler(handle)
+    play(s, movie(header_seen=False), 40 * PIECE)
+    assert handle.sequential is True

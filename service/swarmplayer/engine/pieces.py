@@ -148,9 +148,10 @@ def _graded_priority(rank: int, top: int = TOP_PRIORITY) -> int:
     The order is not strict: libtorrent ranks a piece by (8 - priority) times one more than
     the peers other than seeds that have it (piece_pos::priority in piece_picker.hpp), so a
     level-6 piece a leecher holds ranks with a level-4 piece nobody but the seeds has. Only
-    deadlines order pieces regardless (libtorrent asks for them in deadline order): deadline
-    pieces stay at 7, where lowering them to 6, 5 beside this grading stalled cold plays 18
-    times in 16 runs against 3 (bench/NOTES.md, 2026-12-07, fourth session)."""
+    deadlines (libtorrent asks for them in deadline order) and its sequential mode
+    (stream.StreamScheduler._in_order) order pieces regardless: deadline pieces stay at 7,
+    where lowering them to 6, 5 beside this grading stalled cold plays 18 times in 16 runs
+    against 3 (bench/NOTES.md, 2026-12-07, fourth session)."""
     return max(top - 1 - rank, 2)
 
 

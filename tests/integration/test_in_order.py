@@ -1,0 +1,56 @@
+"""Pieces in index order on a real swarm: once a play from the start has read the header,
+libtorrent's sequential mode asks the seeder for the pieces after it in order (priorities alone
+tie with rarity, pieces._graded_priority); a reader far ahead, with pieces missing behind it,
+turns it off."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from support import PIECE_SIZE, SEED_RATE, missing_piece, pieces_of_service, wait_until
+
+from swarmplayer.demo.swarm import Peer
+from swarmplayer.engine import lt
+from swarmplayer.supervisor import Service
+
+
+def in_order(service: Service, info_hash: str) -> bool:
+    handle = service.engine._get(info_hash).handle  # the test's view
+    return bool(handle.flags() & lt.FLAG_SEQUENTIAL)
+
+
+def test_a_play_from_the_start_downloads_in_order_and_a_seek_past_a_gap_does_not(
+        make_service: Callable[..., Service], tmp_path: Path, peers: list[Peer]):
+    movie = tmp_path / "media" / "movie.mkv"
+    movie.parent.mkdir()
+    movie.write_bytes(os.urandom(8 << 20))  # 32 s at the seeder's rate
+    torrent = lt.bencode(lt.make_torrent(str(movie), piece_size=PIECE_SIZE))
+    seeder = Peer(torrent, movie.parent, upload_rate=SEED_RATE)
+    peers.append(seeder)
+    service = make_service()
+    info_hash, _ = service.engine.add_torrent_data(torrent, "movie.torrent")
+    service.engine.connect_peers(info_hash, [seeder.address])
+
+    head = service.engine.open_stream(info_hash)
+    assert b"".join(head.iter_range(0, 100)) == movie.read_bytes()[:100]  # the header read
+    wait_until(lambda: in_order(service, info_hash), 10, "sequential mode")
+    # The reader stays at the start: everything it does not plan yet comes in index order
+    # after its window. A few pieces are in flight at once, the last one (a guess at an
+    # index) may come early: all but those form one run from the start.
+    has = wait_until(lambda: (h := pieces_of_service(seeder.handle)) and sum(h) >= 60 and h,
+                     30, "60 pieces at the service")
+    got = [p for p, have in enumerate(has) if have]
+    assert sum(1 for p in got if p >= len(got) + 4 and p != len(has) - 1) == 0, got
+
+    far = service.engine.open_stream(info_hash)
+    position = missing_piece(seeder.handle) * PIECE_SIZE
+    reader = far.iter_range(position, position + 100)
+    try:
+        # A seek past pieces nobody has yet: in order, they would come before its window.
+        assert b"".join(reader) == movie.read_bytes()[position:position + 100]
+        assert not in_order(service, info_hash)
+    finally:
+        far.close()
+        head.close()
