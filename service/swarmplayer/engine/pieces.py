@@ -24,7 +24,8 @@ URGENT_SECONDS = 0.5
 # seek (on such a piece, a tick or two late) 7 in 6 runs -> 1; startup medians 1.88/1.48 ->
 # 1.81/1.35 s (moov at end / faststart); seeks the same. In a full `make bench` beside the
 # competitors, 7 stalls against 6 the run before; with one level per graded piece
-# (_graded_priority) 5, all in cold plays (bench/NOTES.md, 2026-12-07).
+# (_graded_priority) 5, all in cold plays; with pieces in index order as well
+# (stream.StreamScheduler._in_order) 1 (bench/NOTES.md, 2026-12-07).
 TICKED_URGENT_SECONDS = 1.5
 # However slow the bitrate, look at least this many pieces ahead (a piece may hold < 1 s of video).
 MIN_WINDOW_PIECES = 4

@@ -367,7 +367,8 @@ class StreamScheduler:
         is missing behind it. Behind a seek forward it would fetch what the seek skipped over
         first, and before the header is read it would leave a moov-at-end index (just below
         the top until then) for last. Stock swarm, cold plays, the service alone, 4 runs per
-        medium at loopback and 40 ms: stalls 7 -> 2 in 16 runs (bench/NOTES.md, 2026-12-07).
+        medium at loopback and 40 ms: stalls 7 -> 2 in 16 runs; in a full `make bench` beside
+        the competitors, 5 -> 1 in the service's 24 stock runs (bench/NOTES.md, 2026-12-07).
         """
         lead = self.lead()
         if lead is None or not self._header_read(lead.file):
