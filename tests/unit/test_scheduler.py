@@ -51,6 +51,7 @@ class RecordingHandle:
         self.have = have or set()
         self.in_flight: set[int] = set()  # pieces with blocks asked of peers
         self.resets: list[int] = []
+        self.sequential: bool | None = None  # libtorrent's sequential mode, as told
 
     def piece_priority(self, piece: int, priority: int) -> None:
         self.priorities[piece] = priority
@@ -74,8 +75,6 @@ class RecordingHandle:
 
     def get_download_queue(self) -> list[dict[str, int]]:
         return [{"piece_index": p} for p in sorted(self.in_flight)]
-
-    sequential: bool | None = None  # libtorrent's sequential mode, as told
 
     def set_flags(self, flags: object) -> None:
         assert flags == lt.FLAG_SEQUENTIAL
