@@ -18,6 +18,7 @@ from swarmplayer.config import Config
 from swarmplayer.engine import lt, stream
 from swarmplayer.engine.pieces import (
     BACKGROUND_PRIORITY,
+    IN_ORDER_PRIORITY,
     MIN_WINDOW_PIECES,
     TICKED_URGENT_SECONDS,
     TOP_PRIORITY,
@@ -45,7 +46,8 @@ KEPT = set(range(HEADER // PIECE)) | {PIECES - 1}  # header and index guess: wan
 class RecordingHandle:
     """A torrent handle that remembers what it was told, the way libtorrent would hold it."""
 
-    def __init__(self, have: set[int] | None = None) -> None:
+    def __init__(self, have: set[int] | None = None, num_pieces: int = 4 * PIECES) -> None:
+        self.num_pieces = num_pieces
         self.priorities: dict[int, int] = {}
         self.deadlines: dict[int, int] = {}
         self.have = have or set()
@@ -75,6 +77,10 @@ class RecordingHandle:
 
     def get_download_queue(self) -> list[dict[str, int]]:
         return [{"piece_index": p} for p in sorted(self.in_flight)]
+
+    def get_piece_priorities(self) -> list[int]:
+        # libtorrent's default for a piece nobody set is 4: wanted.
+        return [self.priorities.get(p, 4) for p in range(self.num_pieces)]
 
     def set_flags(self, flags: object) -> None:
         assert flags == lt.FLAG_SEQUENTIAL
@@ -110,8 +116,8 @@ def deadline_pieces(s: StreamScheduler) -> set[int]:
 def check_invariant(s: StreamScheduler, handle: RecordingHandle) -> None:
     """What we believe we set is what the handle holds."""
     assert deadline_pieces(s) == set(handle.deadlines)
-    for piece, (priority, deadline) in s.applied.items():
-        assert handle.priorities[piece] == (TOP_PRIORITY if deadline is not None else priority)
+    for piece, (priority, _) in s.applied.items():
+        assert handle.priorities[piece] == priority
 
 
 def test_before_the_header_is_read_peers_send_it_first_then_the_last_piece():
@@ -626,4 +632,47 @@ def test_a_mid_file_reader_reads_in_order_when_all_before_it_is_on_disk():
     handle = RecordingHandle(have=set(range(40)))
     s = scheduler(handle)
     play(s, movie(header_seen=False), 40 * PIECE)
+    assert handle.sequential is True
+
+
+def test_in_order_the_windows_deadlines_wait_one_level_below_the_top():
+    """In sequential mode libtorrent's index-order walk skips top-priority pieces, and asks
+    for those that rank behind others (a leecher holds them) only in its once-a-second
+    deadline pass: the window's deadline pieces keep their deadlines one level down, the
+    header and the index stay at the top, and out of that mode the window is top again."""
+    handle = RecordingHandle(have=set(range(10)))
+    s = scheduler(handle)
+    file = movie()
+    rid = play(s, file, 10 * PIECE)
+    assert handle.sequential is True
+    window = deadline_pieces(s) - KEPT
+    assert window and {handle.priorities[p] for p in window} == {IN_ORDER_PRIORITY}
+    assert all(handle.deadlines[p] is not None for p in window)
+    assert {handle.priorities[p] for p in KEPT if p not in handle.have} == {TOP_PRIORITY}
+    check_invariant(s, handle)
+    s.close(rid)
+    far = play(s, file, 60 * PIECE)  # a seek forward: pieces 10-59 missing behind it
+    assert handle.sequential is False
+    window = deadline_pieces(s) - KEPT
+    assert window and {handle.priorities[p] for p in window} == {TOP_PRIORITY}
+    check_invariant(s, handle)
+    s.close(far)
+
+
+def test_in_a_pack_in_order_waits_for_the_files_before_the_lead():
+    """libtorrent's walk starts at the torrent's first missing piece: while an episode before
+    the one playing has wanted pieces missing, they would come before its window."""
+    handle = RecordingHandle()
+    s = scheduler(handle)
+    first, second = movie(), movie(offset=PIECES * PIECE, index=1)
+    handle.prioritize_pieces([(p, 0) for p in range(PIECES)])  # waits its turn: not wanted
+    rid = play(s, second, 0)
+    assert handle.sequential is True
+    s.close(rid)
+    s.close(play(s, first, 0))  # played a little: the rest of it downloads in the background
+    handle.have |= set(range(PIECES, PIECES + 10))
+    rid = play(s, second, 10 * PIECE)
+    assert handle.sequential is False
+    handle.have |= set(range(PIECES)) | {PIECES + 10}  # the first one done, and its own piece
+    s.move(rid, 11 * PIECE)
     assert handle.sequential is True

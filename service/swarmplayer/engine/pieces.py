@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TOP_PRIORITY = 7
+# A window's deadline pieces while libtorrent walks pieces in index order (window_plan).
+IN_ORDER_PRIORITY = TOP_PRIORITY - 1
 BACKGROUND_PRIORITY = 1
 # Deadlines are set earlier than the playback clock says: the swarm is bursty, and a piece that
 # arrives exactly on time has already stalled a player that reads a little ahead.
@@ -105,7 +107,7 @@ def open_plan(span: FileSpan, header_bytes: int, index: tuple[int, int] | None,
 
 def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
                 lead: bool = True, header_read: bool = True,
-                urgent_seconds: float = URGENT_SECONDS) -> PiecePlan:
+                urgent_seconds: float = URGENT_SECONDS, in_order: bool = False) -> PiecePlan:
     """A window of `seconds` of playback ahead of `position`.
 
     Only the first `urgent_seconds` get deadlines (libtorrent makes every deadline piece top
@@ -117,6 +119,15 @@ def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
     Until the file's header is read, its bitrate is a guess and its index may be the last piece
     (GUESS_NEXT): only the reader's own piece gets a deadline, and the rest ranks below that
     guess, so the first bytes a player needs are the first the peers send.
+
+    `in_order` (libtorrent's sequential mode is on: stream.StreamScheduler._in_order): the
+    deadline pieces keep their deadlines at IN_ORDER_PRIORITY, below the top. In that mode
+    libtorrent asks first for the top-priority pieces that rank ahead of every other piece,
+    then walks the rest in index order and skips the top-priority ones: a top piece that a
+    leecher holds ranks with the pieces one level down (piece_pos::priority, _graded_priority),
+    so it was skipped and asked for only by the once-a-second deadline pass, behind the pieces
+    after it (bench trace: piece 2 asked after 3 and 4, in a tick after them, a stall). Below
+    the top, the walk asks for them in index order.
     """
     bitrate = max(bitrate, 1.0)
     floor = MIN_WINDOW_PIECES * span.piece_length
@@ -130,7 +141,8 @@ def window_plan(span: FileSpan, position: int, bitrate: float, seconds: float,
     for piece in pieces:
         ahead = max(span.bytes_of(piece)[0] - position, 0)
         if ahead < urgent_bytes:
-            plan[piece] = (TOP_PRIORITY, offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK))
+            plan[piece] = (IN_ORDER_PRIORITY if in_order else TOP_PRIORITY,
+                           offset_ms + int(ahead / bitrate * 1000 * DEADLINE_SLACK))
         else:
             plan[piece] = (_graded_priority(graded, top), None)
             graded += 1
@@ -149,10 +161,11 @@ def _graded_priority(rank: int, top: int = TOP_PRIORITY) -> int:
     The order is not strict: libtorrent ranks a piece by (8 - priority) times one more than
     the peers other than seeds that have it (piece_pos::priority in piece_picker.hpp), so a
     level-6 piece a leecher holds ranks with a level-4 piece nobody but the seeds has. Only
-    deadlines (libtorrent asks for them in deadline order) and its sequential mode
-    (stream.StreamScheduler._in_order) order pieces regardless: deadline pieces stay at 7,
-    where lowering them to 6, 5 beside this grading stalled cold plays 18 times in 16 runs
-    against 3 (bench/NOTES.md, 2026-12-07, fourth session)."""
+    deadlines (libtorrent asks for them in deadline order, once a second) and its sequential
+    mode (stream.StreamScheduler._in_order) order pieces regardless: out of that mode deadline
+    pieces stay at 7, where lowering them to 6, 5 beside this grading stalled cold plays 18
+    times in 16 runs against 3 (bench/NOTES.md, 2026-12-07, fourth session); in it they wait
+    at 6 (window_plan)."""
     return max(top - 1 - rank, 2)
 
 

@@ -1,9 +1,9 @@
 """Streaming: turn the open readers of a torrent into piece deadlines, and serve their bytes.
 
-The scheduler talks to a libtorrent torrent handle through eight of its methods
+The scheduler talks to a libtorrent torrent handle through nine of its methods
 (piece_priority, set_piece_deadline, reset_piece_deadline, have_piece, prioritize_pieces,
-get_download_queue, set_flags, unset_flags), so tests can give it a recording stand-in as well as
-a real handle.
+get_download_queue, get_piece_priorities, set_flags, unset_flags), so tests can give it a
+recording stand-in as well as a real handle.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Handle(Protocol):
     def have_piece(self, piece: int) -> bool: ...
     def prioritize_pieces(self, priorities: list[tuple[int, int]]) -> None: ...
     def get_download_queue(self) -> list[dict[str, Any]]: ...
+    def get_piece_priorities(self) -> list[int]: ...
     def set_flags(self, flags: Any) -> None: ...
     def unset_flags(self, flags: Any) -> None: ...
 
@@ -109,9 +110,9 @@ class StreamScheduler:
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
     # libtorrent's sequential mode as last set (None: not yet; resume data may keep it on), and
-    # by file index the first piece from the file's start not on disk, as last seen.
+    # the pieces seen on disk (_in_order).
     sequential: bool | None = None
-    _first_missing: dict[int, int] = field(default_factory=dict)
+    _had: set[int] = field(default_factory=set)
 
     def open(self, file: StreamFile, position: int, own: bool = False,
              window: float | None = None) -> int:
@@ -254,7 +255,7 @@ class StreamScheduler:
             sent = (lead.position - lead.start) / lead.file.bitrate
             return max(sent - (time.monotonic() - lead.jumped_at), 0.0) + buffered
 
-    def _plan(self) -> PiecePlan:
+    def _plan(self, in_order: bool = False) -> PiecePlan:
         lead = self.lead()
         # While a seek waits or catches up, its next pieces come first: deeper deadlines would
         # have them share the peers' next tick with the pieces after them.
@@ -272,7 +273,7 @@ class StreamScheduler:
             plans.append(window_plan(reader.file.span, reader.position, reader.file.bitrate,
                                      reader.window or self.window_seconds, lead=reader is lead,
                                      header_read=read[reader.file.index],
-                                     urgent_seconds=urgent))
+                                     urgent_seconds=urgent, in_order=in_order))
         return merge(*plans)
 
     def _header_read(self, file: StreamFile) -> bool:
@@ -332,7 +333,8 @@ class StreamScheduler:
         stop): the pieces it no longer wants pass through priority 0, which cancels their
         blocks already asked of peers; queued ahead of the new window, they cost a seek about
         0.3 s in the bench."""
-        wanted = self._plan().urgent
+        in_order = self._in_order()
+        wanted = self._plan(in_order).urgent
         for piece in set(self.applied) - set(wanted):
             if self.applied.pop(piece)[1] is not None:
                 self.handle.reset_piece_deadline(piece)
@@ -349,36 +351,48 @@ class StreamScheduler:
                     self.handle.reset_piece_deadline(piece)
                 self.handle.piece_priority(piece, priority)
             else:
-                # set_piece_deadline makes the piece top priority itself.
+                # set_piece_deadline makes the piece top priority itself; a lower priority
+                # set after it keeps the deadline.
                 self.handle.set_piece_deadline(piece, deadline)
+                if priority != TOP_PRIORITY:
+                    self.handle.piece_priority(piece, priority)
             self.applied[piece] = (priority, deadline)
-        self._set_sequential(self._in_order())
+        self._set_sequential(in_order)
 
     def _in_order(self) -> bool:
         """Whether libtorrent should ask for pieces in index order: the lead's file header is
-        read and nothing of the file is missing before the lead's piece.
+        read and nothing wanted is missing before the lead's piece.
 
         Priorities do not order pieces: libtorrent ranks a piece by (8 - priority) times one
         more than the peers other than seeds that have it, random within a rank
         (pieces._graded_priority), and a stock seeder sends in the order asked, a piece per
         500 ms tick, so a nearer piece asked later comes a tick late. Its sequential mode asks
-        for the top-priority pieces (the deadlines, the index) first and then walks from the
-        first missing piece up, skipping pieces at 0: from the lead's piece on, when nothing
-        is missing behind it. Behind a seek forward it would fetch what the seek skipped over
-        first, and before the header is read it would leave a moov-at-end index (just below
-        the top until then) for last. Stock swarm, cold plays, the service alone, 4 runs per
-        medium at loopback and 40 ms: stalls 7 -> 2 in 16 runs; in a full `make bench` beside
-        the competitors, 5 -> 1 in the service's 24 stock runs (bench/NOTES.md, 2026-12-07).
+        for the top-priority pieces first and then walks from the torrent's first missing
+        piece up, skipping pieces at 0: from the lead's piece on, when nothing wanted is
+        missing behind it (another file's pieces count too: in a pack, the rest of an episode
+        played before would come ahead of this one's window). Behind a seek forward it would
+        fetch what the seek skipped over first, and before the header is read it would leave a
+        moov-at-end index (just below the top until then) for last. Stock swarm, cold plays,
+        the service alone, 4 runs per medium at loopback and 40 ms: stalls 7 -> 2 in 16 runs;
+        in a full `make bench` beside the competitors, 5 -> 1 in the service's 24 stock runs
+        (bench/NOTES.md, 2026-12-07).
         """
         lead = self.lead()
         if lead is None or not self._header_read(lead.file):
             return False
-        span = lead.file.span
-        first = self._first_missing.get(lead.file.index, span.first_piece)
-        while first < lead.piece and self.handle.have_piece(first):
-            first += 1
-        self._first_missing[lead.file.index] = first
-        return first >= lead.piece
+        before = lead.file.span.first_piece  # the pieces of the files before this one
+        priorities = self.handle.get_piece_priorities() if before else []
+        return all((p < before and not priorities[p]) or self._on_disk(p)
+                   for p in range(lead.piece))
+
+    def _on_disk(self, piece: int) -> bool:
+        """have_piece, remembered once true (a piece on disk stays there while streamed)."""
+        if piece in self._had:
+            return True
+        if self.handle.have_piece(piece):
+            self._had.add(piece)
+            return True
+        return False
 
     def _set_sequential(self, on: bool) -> None:
         if on == self.sequential:
