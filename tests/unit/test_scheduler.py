@@ -676,3 +676,20 @@ def test_in_a_pack_in_order_waits_for_the_files_before_the_lead():
     handle.have |= set(range(PIECES)) | {PIECES + 10}  # the first one done, and its own piece
     s.move(rid, 11 * PIECE)
     assert handle.sequential is True
+
+
+def test_downloading_it_all_keeps_a_playing_window():
+    """"Download for later" while a stream plays: the rest of the torrent to the background,
+    prefetched files too, where the window keeps its graded priorities and deadlines."""
+    handle = RecordingHandle(num_pieces=PIECES)
+    s = scheduler(handle)
+    file = movie()
+    play(s, file, 60 * PIECE)
+    window = dict(s.applied)
+    s.head_only[1] = FileSpan(PIECES * PIECE, PIECE, PIECE)  # another file, prefetched
+    s.download_all(PIECES)
+    check_invariant(s, handle)
+    assert s.applied == window and not s.head_only
+    assert all(handle.priorities[p] == BACKGROUND_PRIORITY
+               for p in set(range(PIECES)) - set(s.applied))
+

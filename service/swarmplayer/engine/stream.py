@@ -313,6 +313,14 @@ class StreamScheduler:
                                            if p not in self.applied])
             self.held.clear()
 
+    def download_all(self, num_pieces: int) -> None:
+        """Every piece no reader plans to the background: the whole torrent downloads,
+        prefetched files too, and a playing window keeps its priorities and deadlines."""
+        with self.lock:
+            self.head_only.clear()
+            self.handle.prioritize_pieces([(p, BACKGROUND_PRIORITY) for p in range(num_pieces)
+                                           if p not in self.applied])
+
     def expire_seeks(self) -> None:
         """End the seeks whose readers stopped reading (called now and then)."""
         with self.lock:

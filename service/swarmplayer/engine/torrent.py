@@ -124,9 +124,7 @@ class Torrent:
         """Every piece at background priority: the whole torrent downloads (for later)."""
         ti = self.handle.torrent_file()
         if ti is not None:
-            with self.scheduler.lock:
-                self.scheduler.head_only.clear()
-                self.handle.prioritize_pieces([BACKGROUND_PRIORITY] * ti.num_pieces())
+            self.scheduler.download_all(ti.num_pieces())
 
     def set_upload_limit(self, rate: int) -> None:
         self.handle.set_upload_limit(rate if rate > 0 else -1)
