@@ -15,9 +15,9 @@ BACKGROUND_PRIORITY = 1
 # arrives exactly on time has already stalled a player that reads a little ahead.
 DEADLINE_SLACK = 0.5
 # Seconds of playback ahead of a reader that get deadlines (the rest of the window: priorities).
-# Short: libtorrent fetches all deadline pieces at top priority in random order, and while any
-# exist it gives each peer one ordinary request at a time, so a long deadline run delays the
-# very piece the player waits for (bench, local swarm: first frame ~2 s → ~1 s).
+# Short: libtorrent's picker takes all deadline pieces at top priority in random order (its
+# deadline pass, which orders them, runs once a second), so a long deadline run delays the very
+# piece the player waits for (bench, local swarm: first frame ~2 s → ~1 s).
 URGENT_SECONDS = 0.5
 # The same where a peer that sends sends once per 500 ms rate-limiter tick (a stock client:
 # seeks.fine_grained): a piece asked of a slow peer is asked of another only once it has a

@@ -25,17 +25,19 @@ PEER_FINGERPRINT = "-SP0100-"
 OWN_PEER_ID = PEER_FINGERPRINT[:3].encode()
 
 
-# libtorrent's tick, in ms: the rate limiter hands out quota and new connections start once per
-# tick (its default is 500). A peer that caps its upload sends nothing between ticks, so each
+# libtorrent's tick, in ms: the rate limiter hands out quota once per tick (its default is 500;
+# the rest of its upkeep, dialling peers and the deadline pass, runs once a second whatever the
+# tick: session_impl::on_tick). A peer that caps its upload sends nothing between ticks, so each
 # handshake step and the first blocks it sends wait for one: with the bench's capped seeders at
 # 20 ms instead of 100, a viewer's first frame came in 0.34-0.52 s instead of 0.64-0.80 s (three
 # media, medians of 5). Uncapped, a longer tick spares a small board's CPU (idle service: 0.2 %
 # of a core at 100 ms, 0.35 % at 20 ms on the x86 development machine).
 CAPPED_TICK_MS = 20
 TICK_MS = 100
-# While a seek waits for its piece: libtorrent asks peers for deadline pieces once per tick, so
-# the piece's blocks went to the second peer up to a tick later (in-process bench trace, seek of
-# a moov-at-end MP4, 4 runs each: 0.51-0.62 s at 100 ms, 0.43-0.51 s at 20 ms).
+# While a seek waits for its piece. Measured in an in-process bench trace (seek of a moov-at-end
+# MP4, 4 runs each: 0.51-0.62 s at 100 ms, 0.43-0.51 s at 20 ms), then put down to the deadline
+# pass running once per tick; libtorrent's source says it runs once a second whatever the tick
+# (bench/NOTES.md, 2026-12-07, fifth session), so what the gain came from is not established.
 SEEK_TICK_MS = 20
 
 
