@@ -255,7 +255,7 @@ class StreamScheduler:
             sent = (lead.position - lead.start) / lead.file.bitrate
             return max(sent - (time.monotonic() - lead.jumped_at), 0.0) + buffered
 
-    def _plan(self, in_order: bool = False) -> PiecePlan:
+    def _plan(self, in_order: bool) -> PiecePlan:
         lead = self.lead()
         # While a seek waits or catches up, its next pieces come first: deeper deadlines would
         # have them share the peers' next tick with the pieces after them.

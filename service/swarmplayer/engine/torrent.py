@@ -121,7 +121,7 @@ class Torrent:
             self.handle.resume()
 
     def download_all(self) -> None:
-        """Every piece at background priority: the whole torrent downloads (for later)."""
+        """The whole torrent downloads (for later); a playing window keeps its priorities."""
         ti = self.handle.torrent_file()
         if ti is not None:
             self.scheduler.download_all(ti.num_pieces())
