@@ -203,12 +203,14 @@ def torrents(items: list[Json], tr: Tr, url: Url) -> list[Item]:
     for torrent in items:
         ih = torrent["info_hash"]
         progress = f"{100 * (torrent.get('progress') or 0):.0f} %"
-        label2 = " · ".join(x for x in (progress, human_size(torrent.get("total_wanted"))) if x)
+        label2 = " · ".join(x for x in (progress, human_size(torrent.get("size"))) if x)
         context = [(tr(text.DOWNLOAD_WHOLE), url("torrent/download", ih=ih)),
                    (tr(text.DELETE_CACHE), url("torrent/delete", ih=ih))]
+        # "finished": what it wants now is in (a prefetched head, a pack's played episode).
+        state = tr(text.READY) if torrent.get("state") == "finished" else torrent.get("state")
         made.append(Item(torrent.get("name") or ih, url("torrent", ih=ih), label2=label2,
                          info={"title": torrent.get("name") or ih,
-                               "plot": f"{progress} {torrent.get('state', '')}"},
+                               "plot": " ".join(x for x in (progress, state) if x)},
                          context=context))
     return made
 
@@ -235,12 +237,19 @@ def torrent_files(torrent: Json, tr: Tr, url: Url) -> list[Item]:
                    (tr(text.DELETE_CACHE), url("torrent/delete", ih=ih))]
         made.append(Item(
             name, url("torrent/play", ih=ih, file=entry["index"]), folder=False, playable=True,
-            label2=human_size(entry.get("size")),
+            label2=file_label(entry),
             info={"mediatype": "video", "title": name, "playcount": 1 if watched else 0,
                   "size": entry.get("size") or 0},
             resume=(float(position), float(duration)) if position and not watched else None,
             context=context))
     return made
+
+
+def file_label(entry: Json) -> str:
+    """A file's size, after its share on the box while it is not all there ("40 % · 1.2 GB")."""
+    size, have = entry.get("size") or 0, entry.get("have") or 0
+    parts = ([f"{100 * have / size:.0f} %"] if have < size else []) + [human_size(size)]
+    return " · ".join(x for x in parts if x)
 
 
 def releases(results: list[Json], tr: Tr, url: Url) -> list[Item]:

@@ -13,13 +13,13 @@ from swarmplayer.errors import ServiceError
 # The fields of a torrent's status (docs/api.md, "A torrent"; holds: "Cache and seeding").
 STATUS_FIELDS = {
     "info_hash", "name", "source", "state", "holds", "has_metadata", "complete", "progress",
-    "total_wanted", "total_done", "download_rate", "upload_rate", "total_downloaded",
-    "total_uploaded", "upload_limit", "seeding_seconds", "peers", "seeds", "pieces_done",
-    "bitrate", "origins", "origins_spared", "error", "stream", "save_path",
+    "size", "have", "total_wanted", "total_done", "download_rate", "upload_rate",
+    "total_downloaded", "total_uploaded", "upload_limit", "seeding_seconds", "peers", "seeds",
+    "pieces_done", "bitrate", "origins", "origins_spared", "error", "stream", "save_path",
 }
 STREAM_FIELDS = {"file_index", "position", "bitrate", "buffered_seconds", "readers"}
-FILE_FIELDS = {"index", "path", "size", "is_video", "stream_url", "position", "duration",
-               "watched", "last_played_at"}
+FILE_FIELDS = {"index", "path", "size", "have", "is_video", "stream_url", "position",
+               "duration", "watched", "last_played_at"}
 
 
 def add(client: Client, data: bytes) -> Any:
@@ -57,6 +57,8 @@ def test_a_torrent_as_documented(client: Client, torrent: bytes):
     assert [set(f) for f in body["files"]] == [FILE_FIELDS] * 2
     video = next(f for f in body["files"] if f["is_video"])
     assert video["path"] == "pack/movie.mp4" and video["size"] == 200_000
+    assert body["size"] == sum(f["size"] for f in body["files"])  # nothing of it in yet
+    assert body["have"] == 0 == sum(f["have"] for f in body["files"])
     # A stream URL carries a signed link token of its own (players send no headers).
     path = video["stream_url"].partition("?")[0]
     assert path.endswith(f"/stream/{body['info_hash']}/{video['index']}")

@@ -67,10 +67,21 @@ def test_the_head_and_index_are_fetched_and_the_rest_waits(
     missing = have.index(False)
     handle = service.engine._get(seeded.info_hash).handle
     assert handle.piece_priority(missing) == 0
+    # Shown as it is: what it wants now is in, but not the episode (a share of all of it).
+    client = service.app.test_client()
+    shown = wait_until(lambda: (t := client.get(f"/api/v1/torrents/{seeded.info_hash}")
+                                .get_json())["complete"] and t, 30, "the wanted pieces")
+    have = _have(seeded)
+    on_disk = sum(min(PIECE_SIZE, size - p * PIECE_SIZE) for p, h in enumerate(have) if h)
+    assert shown["state"] == "finished" and shown["size"] == size == shown["files"][0]["size"]
+    assert shown["have"] == on_disk == shown["files"][0]["have"]
+    assert 0 < shown["progress"] == round(on_disk / size, 4) < 1
     # Play: the rest downloads again.
     stream = f"{service.url}/stream/{seeded.info_hash}/0"
     assert first_frame_seconds(stream, timeout=60) is not None
     wait_until(lambda: all(_have(seeded)), 120, "the rest of the file to download")
+    whole = client.get(f"/api/v1/torrents/{seeded.info_hash}").get_json()
+    assert whole["progress"] == 1.0 and whole["have"] == size
 
 
 def test_a_prefetch_of_an_unknown_torrent_or_file_is_a_clear_error(

@@ -279,6 +279,13 @@ def test_multi_file_torrent(swarm: Callable[..., Swarm], video: Callable[..., Pa
     # Every wanted piece in: libtorrent calls the torrent finished and would drop the seeder,
     # which the waiting episode then needs.
     wait_until(lambda: s.status().state == "finished", 30, "the wanted files to be in")
+    # Shown as it is: the played episode and its subtitles on the box, not the waiting one.
+    shown = api(s.service.url, "GET", f"/api/v1/torrents/{s.info_hash}").json()
+    have = {Path(f["path"]).name: f["have"] for f in shown["files"]}
+    assert have["S01E02.mkv"] == large.stat().st_size and have["S01E02.srt"] > 0
+    assert have["S01E01.mp4"] < small.stat().st_size
+    assert shown["complete"] and shown["have"] == sum(have.values()) < shown["size"]
+    assert shown["progress"] < 1
     status, body, _ = read_while_downloading(s, stream_url(s, files["S01E01.mp4"]["index"]))
     assert status == 200 and body == small.read_bytes()
     missing = fetch(stream_url(s, 99))

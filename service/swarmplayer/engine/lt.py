@@ -315,6 +315,12 @@ def file_entries(ti: TorrentInfo) -> list[tuple[int, str, int, int]]:
     ]
 
 
+def file_bytes_on_disk(handle: Any) -> list[int]:
+    """Per file, by file index (pad files too): the bytes in verified pieces, what a stream can
+    read without waiting."""
+    return list(handle.file_progress(_lt.torrent_handle.piece_granularity))
+
+
 # The addresses libtorrent puts in its local peer class by default (no rate limits there); a
 # filter we install replaces libtorrent's, so it says the same for them.
 _LOCAL_RANGES = (

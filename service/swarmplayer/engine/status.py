@@ -31,9 +31,13 @@ class TorrentStatus:
     state: str
     holds: dict[str, str] = field(default_factory=dict)  # why it is paused, by reason
     has_metadata: bool = False
-    complete: bool = False  # every wanted file verified (paused or not)
-    progress: float = 0.0
-    total_wanted: int = 0
+    # Every piece it wants now verified (paused or not); what waits its turn (the rest of a
+    # prefetched video, a pack's other episodes) does not count.
+    complete: bool = False
+    progress: float = 0.0  # have / size: the whole torrent's share on disk
+    size: int = 0  # bytes of its files (0 before its metadata)
+    have: int = 0  # of them, the bytes in verified pieces
+    total_wanted: int = 0  # bytes it wants now, and of them the bytes it has
     total_done: int = 0
     download_rate: int = 0
     upload_rate: int = 0

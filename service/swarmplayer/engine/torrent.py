@@ -31,6 +31,7 @@ class FileInfo:
     path: str
     size: int
     is_video: bool
+    have: int = 0  # bytes of it in verified pieces
 
 
 def default_file(entries: list[tuple[int, str, int, int]]) -> int:
@@ -218,7 +219,8 @@ class Torrent:
         ti = self.handle.torrent_file()
         if ti is None:
             return []
-        return [FileInfo(i, path, size, media.is_video(path))
+        have = lt.file_bytes_on_disk(self.handle)
+        return [FileInfo(i, path, size, media.is_video(path), have[i])
                 for i, path, size, _ in lt.file_entries(ti)]
 
     def default_file(self) -> int:
@@ -251,6 +253,8 @@ class Torrent:
     # ---- status ------------------------------------------------------------------------------
     def status(self, origins: tuple[str, ...], spared: bool) -> TorrentStatus:
         s = self.handle.status()
+        files = self.files()
+        size, have = sum(f.size for f in files), sum(f.have for f in files)
         buffered = self.scheduler.buffered_seconds()
         lead = self.scheduler.lead()
         return TorrentStatus(
@@ -261,7 +265,11 @@ class Torrent:
             holds=dict(self.holds),
             has_metadata=s.has_metadata,
             complete=s.is_finished,
-            progress=round(s.progress, 4),
+            # Of the whole torrent: libtorrent's counts only what is wanted now, and a
+            # prefetched head or a pack with one episode played would show as 100 %.
+            progress=round(have / size, 4) if size else 0.0,
+            size=size,
+            have=have,
             total_wanted=s.total_wanted,
             total_done=s.total_wanted_done,
             download_rate=s.download_payload_rate,

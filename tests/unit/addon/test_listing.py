@@ -100,19 +100,29 @@ def test_prefetch_view_shows_percent_and_rate() -> None:
 
 def test_torrent_files_and_their_subtitles() -> None:
     torrent = {"info_hash": "c" * 40, "files": [
-        {"index": 0, "path": "Pack/Show.S01E01.mkv", "size": 9, "is_video": True,
+        {"index": 0, "path": "Pack/Show.S01E01.mkv", "size": 9, "have": 9, "is_video": True,
          "stream_url": "http://s/0", "position": 42.0, "duration": 100.0, "watched": False},
         {"index": 1, "path": "Pack/Show.S01E01.en.srt", "size": 1, "is_video": False,
          "stream_url": "http://s/1"},
-        {"index": 2, "path": "Pack/Show.S01E02.mkv", "size": 9, "is_video": True,
+        {"index": 2, "path": "Pack/Show.S01E02.mkv", "size": 9, "have": 3, "is_video": True,
          "stream_url": "http://s/2", "watched": True},
         {"index": 3, "path": "Pack/Show.S01E02.srt", "size": 1, "is_video": False,
          "stream_url": "http://s/3"}]}
     items = listing.torrent_files(torrent, tr, router.url)
     assert [i.label for i in items] == ["Show.S01E01.mkv", "Show.S01E02.mkv"]
     assert items[0].resume == (42.0, 100.0) and items[1].info["playcount"] == 1
+    # A file all on the box shows its size; one partly there, its share first.
+    assert [i.label2 for i in items] == ["9 B", "33 % · 9 B"]
     assert listing.subtitles_for(torrent, 0) == ["http://s/1"]
     assert listing.subtitles_for(torrent, 2) == ["http://s/3"]
     assert listing.mime_type("a/b.MKV") == "video/x-matroska"
     assert listing.resume_point(torrent["files"][0]) == 42.0
     assert listing.resume_point(torrent["files"][2]) == 0.0
+
+
+def test_a_torrent_shows_the_share_of_all_of_it_on_the_box() -> None:
+    # A prefetched head: what it wants now is in ("finished"), the rest waits.
+    torrent = {"info_hash": "d" * 40, "name": "Show.S01E03", "state": "finished",
+               "progress": 0.04, "size": 1_200_000_000, "total_wanted": 48_000_000}
+    [item] = listing.torrents([torrent], tr, router.url)
+    assert item.label2 == "4 % · 1.2 GB" and item.info["plot"] == "4 % ready"

@@ -185,6 +185,11 @@ $("subtitle").addEventListener("change", () => {
 });
 
 // ---- downloads ----
+// The API's states in a viewer's words: "finished" is what it wants now being in (a prefetched
+// head, a pack's played episode), the percent saying how much of all of it is on the box.
+const STATE_WORDS = { finished: "ready", checking_files: "checking",
+                      downloading_metadata: "finding it", disk_full: "disk full" };
+
 function renderTorrents(list) {
   const ul = $("torrents");
   ul.replaceChildren();
@@ -193,7 +198,7 @@ function renderTorrents(list) {
     const pct = Math.round((t.progress || 0) * 100);
     const item = el("li", { "data-info-hash": t.info_hash },
       el("span", { class: "title" }, t.name || t.info_hash),
-      el("label", { for: `p-${t.info_hash}` }, `${pct} % · ${t.state} · ↓ ${bytes(t.download_rate)}/s · ${t.peers ?? 0} peers`),
+      el("label", { for: `p-${t.info_hash}` }, `${pct} % · ${STATE_WORDS[t.state] || t.state} · ↓ ${bytes(t.download_rate)}/s · ${t.peers ?? 0} peers`),
       el("progress", { id: `p-${t.info_hash}`, max: "100", value: String(pct) }),
       el("button", { type: "button", onclick: () => playOnTv({ info_hash: t.info_hash }) }, "Play on TV"),
       el("button", { type: "button", onclick: () => remove(t) }, "Remove"));
