@@ -197,6 +197,15 @@ def video_files(torrent: Json) -> list[Json]:
     return [f for f in torrent.get("files") or [] if f.get("is_video")]
 
 
+# The API's torrent states in words. "finished" is what it wants now being in (a prefetched
+# head, a pack's played episode): ready to play, its share of all of it beside it.
+STATE_WORDS = {"checking_files": text.STATE_CHECKING, "downloading_metadata": text.STATE_METADATA,
+               "downloading": text.STATE_DOWNLOADING, "finished": text.READY,
+               "seeding": text.STATE_SEEDING, "paused": text.STATE_PAUSED,
+               "error": text.STATE_ERROR, "disk_full": text.STATE_DISK_FULL,
+               "broken": text.STATE_BROKEN}
+
+
 def torrents(items: list[Json], tr: Tr, url: Url) -> list[Item]:
     """Torrents as folders of their files, with their progress and a context menu."""
     made = []
@@ -206,8 +215,8 @@ def torrents(items: list[Json], tr: Tr, url: Url) -> list[Item]:
         label2 = " · ".join(x for x in (progress, human_size(torrent.get("size"))) if x)
         context = [(tr(text.DOWNLOAD_WHOLE), url("torrent/download", ih=ih)),
                    (tr(text.DELETE_CACHE), url("torrent/delete", ih=ih))]
-        # "finished": what it wants now is in (a prefetched head, a pack's played episode).
-        state = tr(text.READY) if torrent.get("state") == "finished" else torrent.get("state")
+        state = torrent.get("state")
+        state = tr(STATE_WORDS[state]) if state in STATE_WORDS else state
         made.append(Item(torrent.get("name") or ih, url("torrent", ih=ih), label2=label2,
                          info={"title": torrent.get("name") or ih,
                                "plot": " ".join(x for x in (progress, state) if x)},

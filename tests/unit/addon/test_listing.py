@@ -126,3 +126,9 @@ def test_a_torrent_shows_the_share_of_all_of_it_on_the_box() -> None:
                "progress": 0.04, "size": 1_200_000_000, "total_wanted": 48_000_000}
     [item] = listing.torrents([torrent], tr, router.url)
     assert item.label2 == "4 % · 1.2 GB" and item.info["plot"] == "4 % ready"
+    # Every state the API documents is said in words; one it may add later shows as it is.
+    whole = {**torrent, "state": "seeding", "progress": 1.0}
+    later = {**torrent, "state": "moving_storage"}
+    plots = [i.info["plot"] for i in listing.torrents([whole, later], tr, router.url)]
+    assert plots == ["100 % on the box, sharing", "4 % moving_storage"]
+    assert all(tr(string_id) for string_id in listing.STATE_WORDS.values())

@@ -188,7 +188,8 @@ $("subtitle").addEventListener("change", () => {
 // The API's states in a viewer's words: "finished" is what it wants now being in (a prefetched
 // head, a pack's played episode), the percent saying how much of all of it is on the box.
 const STATE_WORDS = { finished: "ready", checking_files: "checking",
-                      downloading_metadata: "finding it", disk_full: "disk full" };
+                      downloading_metadata: "finding its metadata", seeding: "on the box, sharing",
+                      disk_full: "disk full", broken: "broken: add it again" };
 
 function renderTorrents(list) {
   const ul = $("torrents");
