@@ -18,7 +18,7 @@ from typing import Any
 
 from .config import Config
 from .engine.engine import Engine
-from .engine.stream import StreamFile
+from .engine.scheduler import StreamFile
 from .errors import ServiceError
 
 log = logging.getLogger(__name__)

@@ -75,11 +75,14 @@ def test_a_reader_keeps_its_rate_while_resume_data_is_fsynced(
         end = start + 2 * FSYNC_SECONDS
         wait_until(lambda: received[-1][0] >= end or not reader.is_alive(), 30,
                    "bytes after the save")
-        got = sum(n for at, n in received if start <= at < end)
         assert received[-1][0] >= end, "the download ended inside the window: make it longer"
-        assert got >= 0.5 * RATE * (end - start), (
+        got = sum(n for at, n in received if start <= at < end)
+        # A quarter of the cap: on a loaded machine the seeder sends well below it, while a
+        # reader held up by the save gets about nothing (with the save written on the alert
+        # thread: 32 KiB in the 4 s, 0.03 of the cap).
+        assert got >= 0.25 * RATE * (end - start), (
             f"the reader got {got} bytes in the {end - start:.1f} s a save took; "
-            f"the swarm sends {RATE} bytes/s")
+            f"the swarm sends up to {RATE} bytes/s")
     finally:
         stop.set()
         reader.join(30)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from swarmplayer.config import Config
-from swarmplayer.engine import lt, stream
+from swarmplayer.engine import lt
 from swarmplayer.engine.pieces import (
     BACKGROUND_PRIORITY,
     IN_ORDER_PRIORITY,
@@ -25,15 +25,15 @@ from swarmplayer.engine.pieces import (
     URGENT_SECONDS,
     FileSpan,
 )
-from swarmplayer.engine.settings import settings_pack
-from swarmplayer.engine.stream import (
+from swarmplayer.engine.scheduler import (
     CATCH_UP_LIMIT,
     CATCH_UP_SECONDS,
     SETTLED_SECONDS,
-    FileStream,
     StreamFile,
     StreamScheduler,
 )
+from swarmplayer.engine.settings import settings_pack
+from swarmplayer.engine.stream import FileStream
 
 PIECE = 16 * 1024
 PIECES = 100
@@ -559,7 +559,7 @@ def test_a_seek_whose_reader_stops_reading_ends_after_a_while(monkeypatch: pytes
     s.expire_seeks()
     assert heard == [True]
     later = time.monotonic() + CATCH_UP_LIMIT
-    monkeypatch.setattr(stream.time, "monotonic", lambda: later)
+    monkeypatch.setattr("swarmplayer.engine.scheduler.time.monotonic", lambda: later)
     s.expire_seeks()
     assert heard == [True, False]
 

@@ -8,7 +8,8 @@ import pytest
 from media import make_video
 
 from swarmplayer.engine.pieces import FileSpan
-from swarmplayer.engine.stream import FileStream, StreamFile, StreamScheduler
+from swarmplayer.engine.scheduler import StreamFile, StreamScheduler
+from swarmplayer.engine.stream import FileStream
 
 PIECE = 16 * 1024
 

@@ -373,12 +373,15 @@ class Engine:
                 self._cond.wait(left)
                 t = self._get(info_hash)
             file = t.stream_file(t.default_file() if file_index is None else file_index)
+
+        def read_piece(piece: int, wait: float, cancelled: Callable[[], bool]) -> bytes:
+            return self.pieces.read(t, piece, wait, cancelled)
+
         if not played:
-            return FileStream(t.scheduler, file, lambda p, to, c: self.pieces.read(t, p, to, c),
-                              self.config.read_timeout, own=True, window=window)
-        return FileStream(t.scheduler, file,
-                          lambda p, to, c: self.pieces.read(t, p, to, c),
-                          self.config.read_timeout, on_open=lambda: self._playing(t),
+            return FileStream(t.scheduler, file, read_piece, self.config.read_timeout, own=True,
+                              window=window)
+        return FileStream(t.scheduler, file, read_piece, self.config.read_timeout,
+                          on_open=lambda: self._playing(t),
                           # Only a reader that gets body bytes counts (not a HEAD).
                           on_bytes=lambda: self.persist.submit(
                               lambda: self.state.played(t.info_hash)))
@@ -387,8 +390,6 @@ class Engine:
         """The whole torrent downloads, every file of it, whatever waited before."""
         with self._cond:
             self._get(info_hash).download_all()
-
-
 
     def on_playing(self, listener: Callable[[str], None]) -> None:
         """Call `listener(info_hash)` whenever a reader starts on a torrent: components that

@@ -16,8 +16,8 @@ from ..config import Config
 from ..errors import NotFound, Unavailable
 from . import lt, media, tstream
 from .pieces import BACKGROUND_PRIORITY, GUESS_NEXT, TOP_PRIORITY, FileSpan, header_pieces
+from .scheduler import StreamFile, StreamScheduler
 from .status import DISK_FULL, StreamStatus, TorrentStatus, state_name
-from .stream import StreamFile, StreamScheduler
 
 log = logging.getLogger(__name__)
 
