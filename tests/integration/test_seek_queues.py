@@ -19,7 +19,7 @@ from support import PIECE_SIZE, SEED_RATE, missing_piece, wait_until
 from swarmplayer.demo.swarm import Peer
 from swarmplayer.engine import lt, tstream
 from swarmplayer.engine.pieces import TICKED_URGENT_SECONDS, URGENT_SECONDS
-from swarmplayer.engine.settings import REQUEST_QUEUE_TIME, SEEK_TICK_MS
+from swarmplayer.engine.settings import PEER_FINGERPRINT, REQUEST_QUEUE_TIME, SEEK_TICK_MS
 from swarmplayer.supervisor import Service
 
 
@@ -115,6 +115,23 @@ def test_a_seek_keeps_the_usual_queues_when_a_stock_seeder_can_send(
         service: Service, tmp_path: Path, peers: list[Peer | StockSeeder]):
     info_hash, movie = seeded_movie(service, tmp_path, peers, stock=True)
     assert seek_queue_time(service, info_hash, peers, movie) == REQUEST_QUEUE_TIME
+
+
+def test_a_stock_peer_knows_us_by_our_own_client_code(
+        service: Service, tmp_path: Path, peers: list[Peer | StockSeeder]):
+    """Clients and trackers tell a peer's client by its id's code (and by the version string of
+    the extension handshake once it comes): both must say SwarmPlayer, not another client."""
+    seeded_movie(service, tmp_path, peers, stock=True)
+    stock = peers[1]
+    # Only connections past the handshake: PEX can make it dial our seeder meanwhile.
+    seen = wait_until(lambda: [p for p in stock.handle.get_peer_info() if any(p.pid.to_bytes())],
+                      10, "the service connected to the stock seeder")
+    assert {p.pid.to_bytes()[:8] for p in seen} == {PEER_FINGERPRINT.encode()}
+    assert {_text(p.client) for p in seen} <= {"SW 0.1.0", "SwarmPlayer/0.1"}
+
+
+def _text(client: str | bytes) -> str:
+    return client if isinstance(client, str) else client.decode("utf-8", "replace")
 
 
 def urgency_while_streaming(service: Service, info_hash: str, seeders: list[Any]) -> float:

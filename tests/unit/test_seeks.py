@@ -22,13 +22,14 @@ TRANSMISSION = b"-TR3000-" + b"y" * 12
 
 @pytest.mark.parametrize(("senders", "short"), [
     ([ours(), ours()], True),
-    ([ours(), ours(), ours(b"-SP0200-")], True),  # a later version of ours is ours too
+    ([ours(), ours(), ours(b"-SW0200-")], True),  # a later version of ours is ours too
     ([], False),
     ([ours()], False),  # a lone peer: nothing to split, and two blocks a round trip is slow
     ([ours(), STOCK], False),  # a stock seeder would send two blocks per 500 ms tick
     ([STOCK, TRANSMISSION], False),
     ([ours(), ours(), TRANSMISSION], False),
     ([bytes(20), ours()], False),  # no id known: not ours
+    ([ours(), b"-SP0100-" + b"z" * 12], False),  # BitSpirit's code, ours until 2026-12
 ])
 def test_short_queues_only_towards_our_own_peers(senders: list[bytes], short: bool):
     assert short_queues(senders) is short
@@ -37,7 +38,7 @@ def test_short_queues_only_towards_our_own_peers(senders: list[bytes], short: bo
 @pytest.mark.parametrize(("senders", "seconds"), [
     ([], URGENT_SECONDS),  # nobody sends yet: nothing to wait for
     ([ours()], URGENT_SECONDS),
-    ([ours(), ours(b"-SP0200-")], URGENT_SECONDS),
+    ([ours(), ours(b"-SW0200-")], URGENT_SECONDS),
     ([ours(), STOCK], TICKED_URGENT_SECONDS),  # one stock sender is enough to be late on
     ([TRANSMISSION], TICKED_URGENT_SECONDS),
     ([bytes(20)], TICKED_URGENT_SECONDS),

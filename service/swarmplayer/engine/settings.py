@@ -19,8 +19,10 @@ REQUEST_QUEUE_TIME = 1
 # The start of our peer id (Azureus style: client code, version 0.1.0.0), how a SwarmPlayer peer
 # knows another in a swarm: libtorrent makes the rest of the id random, and its own default is
 # "-LT2...". Ours tick every 20 ms when they cap their upload, where a stock client's rate
-# limiter sends once per 500 ms: a seek asks them differently (seeks.short_queues).
-PEER_FINGERPRINT = "-SP0100-"
+# limiter sends once per 500 ms: a seek asks them differently (seeks.short_queues). "SW" is in
+# no client table we know of; "SP" (until 2026-12) is BitSpirit's, and other clients listed our
+# box under that name.
+PEER_FINGERPRINT = "-SW0100-"
 # What every version of ours starts its peer id with.
 OWN_PEER_ID = PEER_FINGERPRINT[:3].encode()
 
