@@ -6,6 +6,7 @@ from __future__ import annotations
 import resource
 import time
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from feeds import item, magnet, rss
@@ -134,6 +135,18 @@ def test_an_item_without_title_or_link_is_skipped():
     feed = parse_feed(rss("<item><link>http://example.org/a.torrent</link></item>",
                           "<item><title>Only a title</title></item>"))
     assert [s.why for s in feed.skipped] == ["no title", "no torrent or magnet link"]
+
+
+def test_known_items_are_counted_not_read_again():
+    """An earlier poll's items are known by their guid, else by their link (store.known)."""
+    no_guid = magnet(H2)
+    feed = parse_feed(rss(item("Show.S01E01.720p-GRP", magnet(H1), guid="g-1"),
+                          item("Show.S01E02.720p-GRP", magnet("c" * 40), guid="g-2"),
+                          f"<item><title>Show.S01E03.720p-GRP</title><link>{escape(no_guid)}"
+                          "</link></item>"),
+                      known={"g-1", no_guid})
+    assert feed.known == 2
+    assert [(r.guid, r.title) for r in feed.releases] == [("g-2", "Show.S01E02.720p-GRP")]
 
 
 def test_names_give_show_numbering_and_quality():

@@ -50,5 +50,6 @@ class ParsedFeed:
     title: str | None = None
     releases: list[Release] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    known: int = 0  # items left out because an earlier poll gave them
     # What feedparser could not read (a bozo feed): the rest is still used.
     warning: str | None = None

@@ -11,7 +11,7 @@ import calendar
 import ipaddress
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 import feedparser
@@ -39,11 +39,12 @@ class FeedError(BadInput):
 
 
 def parse_feed(data: bytes, content_type: str | None = None,
-               feed_url: str | None = None) -> ParsedFeed:
+               feed_url: str | None = None, known: Container[str] = frozenset()) -> ParsedFeed:
     """The releases in a feed; FeedError when it is no feed. Release names are not parsed here
     (names.py does that, in the worker). Links to loopback addresses are taken only from a
     feed that is on this box itself (a local feed of local torrents): a feed elsewhere must not
-    make the box call its own services."""
+    make the box call its own services. Items whose key (guid, else link) is in `known` are
+    only counted: most of a show's feed is known at every poll after the first."""
     local = bool(feed_url) and _loopback(urllib.parse.urlsplit(feed_url or "").hostname or "")
     headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True,
@@ -57,6 +58,9 @@ def parse_feed(data: bytes, content_type: str | None = None,
                        "what could be read is used"
     for index, entry in enumerate(parsed.entries):
         attrs = torznab[index] if index < len(torznab) else {}
+        if known and (entry.get("id") or _link(entry, attrs)) in known:
+            feed.known += 1
+            continue
         release = _release(entry, attrs, local)
         if isinstance(release, Skipped):
             feed.skipped.append(release)

@@ -36,15 +36,14 @@ def read(data: bytes, content_type: str | None, url: str | None,
         refused = refusal(data)
         if refused is not None:
             raise refused
-        feed = parse_feed(data, content_type or None, url)
+        feed = parse_feed(data, content_type or None, url, known)
     except ServiceError as exc:
         return {"error": exc.code, "message": exc.message}
-    fresh = [r for r in feed.releases if (r.guid or r.link) not in known]
     return {
         "title": feed.title,
         "warning": feed.warning,
-        "releases": _named(fresh, progress),
-        "known": len(feed.releases) - len(fresh),
+        "releases": _named(feed.releases, progress),
+        "known": feed.known,
         "skipped": [{"title": s.title, "why": s.why} for s in feed.skipped],
     }
 
